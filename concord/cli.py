@@ -1,0 +1,235 @@
+"""The ``concord`` command: generate demo data, run the pipeline, serve the demo.
+
+Heavy libraries (Prefect, Great Expectations, Streamlit) are imported inside the commands that need them, so
+``concord --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from concord.settings import Settings, serving_path
+
+app = typer.Typer(
+    help="Concord: how well a network of public organisations coordinates against harmful online content.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _prefect_environment(settings: Settings) -> None:
+    """Defaults for Prefect that keep a local run quiet and reliable (user-set variables win).
+
+    Without a server, Prefect starts a temporary one; on a fresh home it can need more than its default 20 s
+    start-up timeout, and offline its telemetry call logs an error on every start.
+    """
+    os.environ.setdefault("PREFECT_HOME", str((settings.home / "prefect").resolve()))
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "true")
+
+
+def _parse_as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:  # a bare time is local time, like the agency sources
+        parsed = parsed.replace(tzinfo=ZoneInfo(Settings().local_tz))
+    return parsed.astimezone(UTC)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write the demo inbox into.")] = Path(".concord/inbox"),
+    scale: Annotated[str, typer.Option(help="tiny (~2k cases), small (~50k) or medium (~1M).")] = "small",
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
+    end: Annotated[str | None, typer.Option(help="Last local day of data (YYYY-MM-DD); default yesterday.")] = None,
+    bad_share: Annotated[float, typer.Option(help="Share of deliberately bad rows.")] = 0.01,
+) -> None:
+    """Write a seeded, realistic demo inbox (agencies, cases, referrals, platform actions, public responses)."""
+    from concord.demo.generate import generate as write_demo
+
+    if scale not in ("tiny", "small", "medium"):
+        raise typer.BadParameter("scale must be tiny, small or medium", param_hint="--scale")
+    last_day = date.fromisoformat(end) if end else _yesterday_local()
+    started = time.perf_counter()
+    manifest = write_demo(out, scale=scale, seed=seed, end=last_day, bad_share=bad_share)  # type: ignore[arg-type]
+    files = manifest.get("files", [])
+    typer.echo(f"Wrote {len(files)} files to {out} in {time.perf_counter() - started:.1f} s (scale {scale}, seed {seed}).")
+    for source, rows in sorted(manifest.get("rows", {}).items()):
+        typer.echo(f"  {source:<18} {rows:>10,} rows")
+
+
+def _yesterday_local() -> date:
+    return datetime.now(ZoneInfo(Settings().local_tz)).date() - timedelta(days=1)
+
+
+@app.command()
+def run(
+    inbox: Annotated[Path | None, typer.Option(help="Inbox folder (one sub-folder per source).")] = None,
+    db: Annotated[Path | None, typer.Option(help="DuckDB warehouse file.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="The run's 'now' (ISO 8601; local time if no offset).")] = None,
+    validate: Annotated[bool, typer.Option(help="Run the Great Expectations suites.")] = True,
+) -> None:
+    """Run the pipeline flow once: ingest the inbox, validate, rebuild the marts, publish the serving copy."""
+    settings = Settings()
+    inbox = inbox or settings.inbox_path
+    db = db or settings.db_path
+    if not inbox.is_dir():
+        typer.echo(f"No inbox at {inbox}. Create one with `concord generate --out {inbox}`.", err=True)
+        raise typer.Exit(2)
+    if settings.hmac_key is None:
+        typer.echo("CONCORD_HMAC_KEY is not set: account handles cannot be pseudonymised. Set it and retry.", err=True)
+        raise typer.Exit(2)
+    _run_pipeline(settings, inbox, db, _parse_as_of(as_of), validate)
+
+
+def _run_pipeline(settings: Settings, inbox: Path, db: Path, as_of: datetime | None, validate: bool) -> None:
+    _prefect_environment(settings)
+    from flows.pipeline import pipeline
+
+    started = time.perf_counter()
+    summary = pipeline(inbox=inbox, db=db, as_of=as_of, run_validation=validate)
+    totals = summary.counts()
+    typer.echo(
+        f"Run {summary.run_id} finished in {time.perf_counter() - started:.1f} s: "
+        f"{totals['loaded']} files loaded, {totals['rejected']} rejected, {totals['skipped']} skipped; "
+        f"{totals['rows_in']:,} rows in = {totals['rows_loaded']:,} loaded + {totals['rows_quarantined']:,} quarantined."
+    )
+    typer.echo(f"Warehouse: {db}   Dashboard copy: {summary.serving}")
+
+
+def _demo_key(settings: Settings) -> None:
+    """Give the local demo a pseudonymisation key of its own (kept outside the warehouse) when none is set."""
+    if settings.hmac_key is not None or os.environ.get("CONCORD_HMAC_KEY"):
+        return
+    key_file = settings.home / "demo-hmac.key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    os.environ["CONCORD_HMAC_KEY"] = key_file.read_text().strip()
+    typer.echo(f"Demo: using the pseudonymisation key in {key_file} (set CONCORD_HMAC_KEY for real data).")
+
+
+def _free_port(preferred: int) -> int:
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", preferred)) != 0:
+            return preferred
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_http(url: str, timeout: float, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def dashboard_command(port: int, serving: Path) -> list[str]:
+    """The command line that serves the Streamlit dashboard on loopback."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboards" / "app.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+
+
+@app.command()
+def demo(
+    scale: Annotated[str, typer.Option(help="Demo size when the inbox must be generated.")] = "small",
+    port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
+    prefect_port: Annotated[int, typer.Option(help="Prefect server port.")] = 4200,
+    serve: Annotated[bool, typer.Option(help="Keep serving the dashboard after the run.")] = True,
+) -> None:
+    """Generate the demo inbox (when missing), run the pipeline on a local Prefect server, serve the dashboard."""
+    settings = Settings()
+    inbox, db = settings.inbox_path, settings.db_path
+    _demo_key(settings)
+    settings = Settings()
+    if not (inbox / "manifest.json").exists():
+        generate(out=inbox, scale=scale, seed=7, end=None, bad_share=0.01)
+    _prefect_environment(settings)
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def stop(*_: object) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    try:
+        if not os.environ.get("PREFECT_API_URL"):
+            prefect_port = _free_port(prefect_port)
+            log = (settings.home / "prefect-server.log").open("ab")
+            typer.echo(f"Starting a local Prefect server on http://127.0.0.1:{prefect_port} (log: {log.name}) …")
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                     "--port", str(prefect_port)],
+                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                )  # fmt: skip
+            )
+            _wait_http(f"http://127.0.0.1:{prefect_port}/api/health", 180, processes[-1])
+            os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{prefect_port}/api"
+        _run_pipeline(settings, inbox, db, None, True)
+        if not serve:
+            return
+        port = _free_port(port)
+        env = {**os.environ, "CONCORD_SERVING": str(serving_path(db).resolve())}
+        processes.append(subprocess.Popen(dashboard_command(port, serving_path(db)), env=env, cwd=REPO_ROOT))
+        _wait_http(f"http://127.0.0.1:{port}/_stcore/health", 120, processes[-1])
+        typer.echo(f"Dashboard: http://127.0.0.1:{port}   Prefect UI: {os.environ['PREFECT_API_URL'][:-4]}")
+        typer.echo("Local demo: no sign-in. Press Ctrl-C to stop.")
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        processes[-1].wait()
+    except KeyboardInterrupt:
+        typer.echo("Stopping …")
+    finally:
+        stop()
+
+
+@app.command()
+def reset(
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
+) -> None:
+    """Delete the embedded default folder (warehouse, demo inbox, reports)."""
+    home = Settings().home
+    if home.exists() and (yes or typer.confirm(f"Delete {home}?")):
+        shutil.rmtree(home)
+        typer.echo(f"Deleted {home}.")
+
+
+if __name__ == "__main__":
+    app()
+

@@ -1,0 +1,43 @@
+"""Configuration in one typed place: every field described, read from ``CONCORD_*`` variables or ``.env``.
+
+Settings are resolved when a command or flow starts, never at import.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Concord's settings; environment variables are the field names prefixed with ``CONCORD_``."""
+
+    model_config = SettingsConfigDict(env_prefix="CONCORD_", env_file=".env", extra="ignore")
+
+    home: Path = Field(Path(".concord"), description="Folder for the embedded default: warehouse, demo inbox, reports.")
+    db: Path | None = Field(None, description="DuckDB warehouse file; defaults to <home>/concord.duckdb.")
+    inbox: Path | None = Field(None, description="Inbox folder with one sub-folder per source; defaults to <home>/inbox.")
+    hmac_key: SecretStr | None = Field(
+        None, description="Key for pseudonymising account handles (HMAC-SHA256). Required by `concord run`; never stored."
+    )
+    local_tz: str = Field("Asia/Ho_Chi_Minh", description="Time zone of agency timestamps without offset and of reporting days.")
+    sla_hours: dict[int, float] = Field(
+        default_factory=lambda: {4: 4.0, 3: 24.0, 2: 72.0, 1: 168.0},
+        description="SLA target in hours by severity (4 = critical … 1 = low).",
+    )
+    duplicate_window_h: float = Field(168.0, description="Window in hours for uncoordinated duplicates.")
+
+    @property
+    def db_path(self) -> Path:
+        return self.db or self.home / "concord.duckdb"
+
+    @property
+    def inbox_path(self) -> Path:
+        return self.inbox or self.home / "inbox"
+
+
+def serving_path(db_path: Path) -> Path:
+    """The read-only serving copy the dashboard reads, published atomically at the end of each run."""
+    return db_path.with_name(db_path.stem + ".serving.duckdb")

@@ -1,0 +1,195 @@
+"""The DuckDB warehouse: its schema (the stable contract auditors and BI tools query) and connections.
+
+Logic never opens the warehouse itself: callers pass a connection in (tests pass ``:memory:``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+# Every table name here is part of the warehouse contract (PRODUCT.md): add columns freely,
+# never rename or drop one without a migration note in CHANGELOG.md.
+# Staging keys are enforced by the loader (delete-then-insert per key) and checked by the GX suites,
+# not by PRIMARY KEY constraints: DuckDB keeps ART indexes in memory, which would cost ~1 GB at 10 M rows.
+SCHEMA_SQL = """
+CREATE SCHEMA IF NOT EXISTS audit;
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS quarantine;
+CREATE SCHEMA IF NOT EXISTS marts;
+
+CREATE TABLE IF NOT EXISTS audit.runs (
+    run_id        VARCHAR PRIMARY KEY,
+    started_at    TIMESTAMPTZ NOT NULL,
+    finished_at   TIMESTAMPTZ,
+    as_of         TIMESTAMPTZ NOT NULL,
+    status        VARCHAR NOT NULL,          -- running, completed, failed
+    code_version  VARCHAR,
+    inbox         VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS audit.batches (
+    batch_id          VARCHAR PRIMARY KEY,
+    run_id            VARCHAR,
+    source            VARCHAR NOT NULL,
+    file_name         VARCHAR NOT NULL,
+    file_sha256       VARCHAR NOT NULL,
+    file_bytes        BIGINT,
+    status            VARCHAR NOT NULL,      -- loaded, rejected, skipped
+    reason            VARCHAR,
+    rows_in           BIGINT NOT NULL,
+    rows_loaded       BIGINT NOT NULL,
+    rows_quarantined  BIGINT NOT NULL,
+    ignored_columns   VARCHAR[],             -- columns in the file that the source does not define
+    loaded_at         TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS quarantine.rows (
+    batch_id      VARCHAR NOT NULL,
+    source        VARCHAR NOT NULL,
+    row_number    BIGINT NOT NULL,
+    reason_codes  VARCHAR[] NOT NULL,
+    raw           JSON NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS audit.validations (
+    run_id            VARCHAR NOT NULL,
+    validated_at      TIMESTAMPTZ NOT NULL,
+    suite_name        VARCHAR NOT NULL,
+    suite_version     VARCHAR,
+    table_name        VARCHAR NOT NULL,
+    expectation_type  VARCHAR NOT NULL,
+    column_name       VARCHAR,
+    why               VARCHAR,
+    success           BOOLEAN NOT NULL,
+    observed_value    VARCHAR,
+    unexpected_count  BIGINT,
+    element_count     BIGINT,
+    details           JSON
+);
+
+CREATE TABLE IF NOT EXISTS staging.agencies (
+    agency_code  VARCHAR NOT NULL,
+    name         VARCHAR NOT NULL,
+    name_en      VARCHAR,
+    tier         VARCHAR NOT NULL,
+    role         VARCHAR NOT NULL,
+    parent_code  VARCHAR,
+    batch_id     VARCHAR NOT NULL,
+    row_number   BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS staging.cases (
+    agency_code        VARCHAR NOT NULL,
+    case_id            VARCHAR NOT NULL,
+    detected_at        TIMESTAMPTZ NOT NULL,
+    url                VARCHAR NOT NULL,     -- raw URL as received, credentials masked
+    url_key            VARCHAR NOT NULL,
+    platform           VARCHAR NOT NULL,
+    category           VARCHAR NOT NULL,
+    severity           TINYINT NOT NULL,     -- 1 = low .. 4 = critical
+    reach              BIGINT,
+    status             VARCHAR NOT NULL,
+    triaged_at         TIMESTAMPTZ,
+    closed_at          TIMESTAMPTZ,
+    account_pseudonym  VARCHAR,              -- HMAC-SHA256 of the handle; the handle is never stored
+    notes              VARCHAR,              -- scrubbed of e-mails, phone and ID numbers
+    batch_id           VARCHAR NOT NULL,
+    row_number         BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS staging.referrals (
+    referral_id      VARCHAR NOT NULL,
+    case_agency      VARCHAR NOT NULL,
+    case_id          VARCHAR NOT NULL,
+    from_agency      VARCHAR NOT NULL,
+    to_agency        VARCHAR NOT NULL,
+    sent_at          TIMESTAMPTZ NOT NULL,
+    acknowledged_at  TIMESTAMPTZ,
+    completed_at     TIMESTAMPTZ,
+    outcome          VARCHAR,
+    batch_id         VARCHAR NOT NULL,
+    row_number       BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS staging.platform_actions (
+    request_id    VARCHAR NOT NULL,
+    case_agency   VARCHAR NOT NULL,
+    case_id       VARCHAR NOT NULL,
+    platform      VARCHAR NOT NULL,
+    requested_at  TIMESTAMPTZ NOT NULL,
+    responded_at  TIMESTAMPTZ,
+    action        VARCHAR NOT NULL,
+    batch_id      VARCHAR NOT NULL,
+    row_number    BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS staging.public_responses (
+    response_id   VARCHAR NOT NULL,        -- RSS guid / Atom id
+    link          VARCHAR,
+    title         VARCHAR,
+    published_at  TIMESTAMPTZ NOT NULL,
+    category      VARCHAR,
+    batch_id      VARCHAR NOT NULL,
+    row_number    BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS staging.public_response_targets (
+    response_id  VARCHAR NOT NULL,
+    url          VARCHAR NOT NULL,
+    url_key      VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS marts.case_facts (
+    agency_code                 VARCHAR NOT NULL,
+    case_id                     VARCHAR NOT NULL,
+    url_key                     VARCHAR NOT NULL,
+    platform                    VARCHAR NOT NULL,
+    category                    VARCHAR NOT NULL,
+    severity                    TINYINT NOT NULL,
+    status                      VARCHAR NOT NULL,
+    detected_at                 TIMESTAMPTZ NOT NULL,
+    closed_at                   TIMESTAMPTZ,
+    actioned_at                 TIMESTAMPTZ,
+    time_to_triage_h            DOUBLE,
+    time_to_action_h            DOUBLE,
+    time_to_close_h             DOUBLE,
+    sla_target_h                DOUBLE NOT NULL,
+    sla_status                  VARCHAR NOT NULL,   -- met, breached, pending
+    is_uncoordinated_duplicate  BOOLEAN NOT NULL,
+    as_of                       TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS marts.kpi_daily (
+    day                   DATE NOT NULL,        -- local day (Asia/Ho_Chi_Minh)
+    agency_code           VARCHAR NOT NULL,
+    category              VARCHAR NOT NULL,
+    severity              TINYINT NOT NULL,
+    cases_detected        BIGINT NOT NULL,
+    cases_actioned        BIGINT NOT NULL,      -- cases whose first enforcement fell on this day
+    sla_met               BIGINT NOT NULL,      -- by day of detection
+    sla_breached          BIGINT NOT NULL,
+    sla_pending           BIGINT NOT NULL,
+    duplicates            BIGINT NOT NULL,      -- uncoordinated duplicates detected this day
+    backlog_open          BIGINT NOT NULL,      -- open at the end of the local day
+    as_of                 TIMESTAMPTZ NOT NULL
+);
+"""
+
+
+def connect(path: str | os.PathLike[str] = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse with the session settings every query relies on (UTC, no progress bar)."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every schema and table of the contract that does not exist yet."""
+    con.execute(SCHEMA_SQL)

@@ -1,0 +1,151 @@
+"""The parsing rules of PRODUCT.md as DuckDB SQL macros, so every source parses the same way, vectorised.
+
+``install(con, hmac_key=...)`` registers the macros as TEMP objects on one connection (never persisted in the
+warehouse file). The only Python in the row path is :func:`_idna_host`, which DuckDB calls just for the rare
+hosts with non-ASCII characters (the CASE in ``url_host`` keeps every other row in SQL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+import idna
+
+# Vietnam has had no daylight-saving time since 1975, so local agency time is a fixed UTC+07:00.
+LOCAL_OFFSET_HOURS = 7
+
+# Query parameters that only track the click, never identify the item (PRODUCT.md, URL rules).
+TRACKING_PARAMS = ("fbclid", "gclid", "igshid", "mibextid", "si")
+
+_INVISIBLE = r"[\x{200B}-\x{200D}\x{2060}\x{FEFF}\x{00AD}\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
+_SPACES = r"[\x{00A0}\x{2007}\x{202F}\t\r\n]+"
+
+_MACROS = rf"""
+-- Text: NFC, invisible and control characters stripped, NBSP and line breaks as one space, trimmed; '' is NULL.
+CREATE OR REPLACE TEMP MACRO clean_text(s) AS
+    nullif(trim(regexp_replace(regexp_replace(nfc_normalize(s), '{_INVISIBLE}', '', 'g'), '{_SPACES}', ' ', 'g')), '');
+
+-- A header or code: clean text, lower case, inner whitespace runs as one space.
+CREATE OR REPLACE TEMP MACRO clean_code(s) AS lower(regexp_replace(clean_text(s), '\s+', ' ', 'g'));
+
+-- Timestamps: ISO 8601 with offset or Z; ISO without offset, dd/mm/yyyy[ HH:MM[:SS]] (day first) and Excel
+-- serial days are local time at `offset_h` hours east of UTC. Anything else is NULL (a quarantine reason).
+-- (Macros call macros instead of using subqueries: DuckDB cannot use subqueries inside lambdas.)
+CREATE OR REPLACE TEMP MACRO parse_ts_clean(s, offset_h) AS CASE
+    WHEN s IS NULL THEN NULL
+    WHEN regexp_matches(s, '^\d{{4}}-\d{{2}}-\d{{2}}[T ]\d{{2}}:\d{{2}}(:\d{{2}}(\.\d+)?)?\s*(Z|z|[+-]\d{{2}}(:?\d{{2}})?)$')
+        THEN try_cast(s AS TIMESTAMPTZ)
+    WHEN regexp_matches(s, '^\d{{4}}-\d{{2}}-\d{{2}}([T ]\d{{2}}:\d{{2}}(:\d{{2}}(\.\d+)?)?)?$')
+        THEN (try_cast(s AS TIMESTAMP) - to_hours(offset_h))::TIMESTAMPTZ
+    WHEN regexp_matches(s, '^\d{{1,2}}/\d{{1,2}}/\d{{4}}( \d{{1,2}}:\d{{2}}(:\d{{2}})?)?$')
+        THEN (try_strptime(s, ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y']) - to_hours(offset_h))::TIMESTAMPTZ
+    WHEN regexp_matches(s, '^\d{{5}}(\.\d+)?$')
+        THEN (TIMESTAMP '1899-12-30' + to_microseconds(round(s::DOUBLE * 86400000000)::BIGINT)
+              - to_hours(offset_h))::TIMESTAMPTZ
+END;
+CREATE OR REPLACE TEMP MACRO parse_ts(raw, offset_h) AS parse_ts_clean(clean_text(raw), offset_h);
+
+-- HTML-unescape once: only the ampersand forms occur in URLs (`&amp;amp;` becomes `&amp;`, not `&`).
+CREATE OR REPLACE TEMP MACRO url_unescape(s) AS regexp_replace(s, '&(amp|#38|#x26);', '&', 'gi');
+
+-- The URL as received after cleaning: trimmed, invisible characters gone, inner spaces %20, scheme added.
+CREATE OR REPLACE TEMP MACRO url_with_scheme(s) AS
+    CASE WHEN regexp_matches(s, '^[A-Za-z][A-Za-z0-9+.-]*://') THEN s ELSE 'http://' || s END;
+CREATE OR REPLACE TEMP MACRO url_prepared(raw) AS url_with_scheme(replace(url_unescape(clean_text(raw)), ' ', '%20'));
+
+-- The URL parts: scheme, authority (user-info, host, port), path, query (without '?'); fragment dropped.
+CREATE OR REPLACE TEMP MACRO url_parts(u) AS
+    regexp_extract(u, '^([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?',
+                   ['scheme', 'authority', 'path', 'query']);
+
+-- Raw URL kept for display with any user-info (credentials) masked.
+CREATE OR REPLACE TEMP MACRO url_masked(raw) AS
+    regexp_replace(clean_text(raw), '^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@', '\1***@');
+
+-- Host: user-info and port dropped, lower case, trailing dot and leading `www.` dropped, IDN as punycode.
+CREATE OR REPLACE TEMP MACRO url_host_ascii(host) AS
+    regexp_replace(CASE WHEN regexp_matches(host, '[^\x00-\x7F]') THEN idna_host(host) ELSE host END, '^www\.', '');
+CREATE OR REPLACE TEMP MACRO url_host(authority) AS
+    url_host_ascii(rtrim(lower(regexp_extract(regexp_replace(authority, '^.*@', ''), '^(\[[^\]]*\]|[^:]*)', 1)), '.'));
+
+CREATE OR REPLACE TEMP MACRO url_port_kept(scheme, port) AS
+    CASE WHEN port = '' OR (scheme = 'http' AND port = '80') OR (scheme = 'https' AND port = '443')
+         THEN '' ELSE ':' || ltrim(port, '0') END;
+CREATE OR REPLACE TEMP MACRO url_port(scheme, authority) AS
+    url_port_kept(lower(scheme), regexp_extract(regexp_replace(authority, '^.*@', ''), '^(?:\[[^\]]*\]|[^:]*):(\d*)$', 1));
+
+CREATE OR REPLACE TEMP MACRO url_path(path) AS
+    CASE WHEN path = '' OR path = '/' THEN '/' ELSE regexp_replace(path, '/+$', '') END;
+
+-- Query: tracking parameters dropped, the rest sorted, '' when nothing is left.
+CREATE OR REPLACE TEMP MACRO url_query(query) AS
+    array_to_string(list_sort(list_filter(string_split(coalesce(query, ''), '&'),
+        lambda p: p <> '' AND NOT (lower(split_part(p, '=', 1)) LIKE 'utm\_%' ESCAPE '\'
+                              OR lower(split_part(p, '=', 1)) IN {TRACKING_PARAMS!r}))), '&');
+
+-- The item key: host + port + path + query, without scheme, user-info, fragment, `www.` and tracking.
+-- NULL when the URL has no usable host (a quarantine reason).
+CREATE OR REPLACE TEMP MACRO url_key_with_host(x, host) AS
+    CASE WHEN host IS NULL OR NOT regexp_matches(host, '^[a-z0-9][a-z0-9.\-_]*$|^\[[0-9a-f:.]+\]$') THEN NULL
+         ELSE host || url_port(x.scheme, x.authority) || url_path(x.path)
+              || CASE WHEN url_query(x.query) = '' THEN '' ELSE '?' || url_query(x.query) END
+    END;
+CREATE OR REPLACE TEMP MACRO url_key_of(x) AS url_key_with_host(x, url_host(x.authority));
+CREATE OR REPLACE TEMP MACRO url_key(raw) AS url_key_of(url_parts(url_prepared(raw)));
+
+-- Free-text notes with e-mail addresses, Vietnamese phone numbers and 9/12-digit ID numbers replaced.
+CREATE OR REPLACE TEMP MACRO scrub_notes(raw) AS
+    regexp_replace(regexp_replace(regexp_replace(clean_text(raw),
+        '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{{2,}}', '[email]', 'g'),
+        '(\+84|\b0)(?:[\s.-]?\d){{8,10}}\b', '[phone]', 'g'),
+        '\b(\d{{12}}|\d{{9}})\b', '[id]', 'g');
+
+-- Severity: 1-4, English or Vietnamese words; NULL when unknown.
+CREATE OR REPLACE TEMP MACRO parse_severity_code(s) AS CASE
+    WHEN s IN ('1', 'low', 'thấp') THEN 1
+    WHEN s IN ('2', 'medium', 'trung bình') THEN 2
+    WHEN s IN ('3', 'high', 'cao') THEN 3
+    WHEN s IN ('4', 'critical', 'nghiêm trọng') THEN 4
+END::TINYINT;
+CREATE OR REPLACE TEMP MACRO parse_severity(raw) AS parse_severity_code(clean_code(raw));
+
+-- A list of reason codes with the NULLs (conditions that did not fire) removed.
+CREATE OR REPLACE TEMP MACRO reasons(codes) AS list_filter(codes, lambda c: c IS NOT NULL);
+"""
+
+
+def _idna_host(host: str) -> str | None:
+    """A non-ASCII host in punycode (IDNA 2008, falling back to the IDNA 2003 rules browsers still accept)."""
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        try:
+            return host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+
+
+def hmac_pads(key: bytes) -> tuple[str, str]:
+    """The HMAC-SHA256 inner and outer padded keys as hex, for the SQL ``pseudonym`` macro (RFC 2104)."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in key).hex(), bytes(b ^ 0x5C for b in key).hex()
+
+
+def install(con: duckdb.DuckDBPyConnection, *, hmac_key: bytes) -> None:
+    """Register the parsing macros (and the IDN helper) on ``con``; the key lives only in this connection."""
+    try:
+        con.create_function("idna_host", _idna_host, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"))
+    except duckdb.NotImplementedException:  # already registered on this connection
+        pass
+    con.execute(_MACROS)
+    ipad, opad = hmac_pads(hmac_key)
+    # Handles are compared case-insensitively and without the leading '@' (one account, one pseudonym).
+    con.execute(
+        f"""CREATE OR REPLACE TEMP MACRO pseudonym_of(h) AS
+                CASE WHEN h IS NOT NULL THEN sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode(h)))) END;
+            CREATE OR REPLACE TEMP MACRO pseudonym(handle) AS
+                pseudonym_of(nullif(ltrim(lower(clean_text(handle)), '@'), ''));"""
+    )

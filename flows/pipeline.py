@@ -1,0 +1,189 @@
+"""The pipeline flow: inbox files → raw/staging/quarantine → validation → marts → serving copy.
+
+The flow is thin: tasks do the I/O and call pure code in ``flows.ingest``, ``transforms`` and ``expectations``.
+One DuckDB connection (the only writer) is opened by the flow and passed to the tasks.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE
+
+from concord.serving import publish
+from concord.settings import Settings, serving_path
+from concord.warehouse import connect, ensure_schema
+from flows import parsing
+from flows.ingest import BatchResult, ensure_raw_table, ingest_file
+from flows.sources import SOURCES
+
+
+@dataclass
+class RunSummary:
+    """What one pipeline run did, for the CLI and the tests."""
+
+    run_id: str
+    as_of: datetime
+    batches: list[BatchResult] = field(default_factory=list)
+    marts: dict[str, int] = field(default_factory=dict)
+    validation: list[dict] = field(default_factory=list)
+    serving: str = ""
+
+    def counts(self) -> dict[str, int]:
+        """Files by status and rows in / loaded / quarantined over the run."""
+        totals = {"loaded": 0, "rejected": 0, "skipped": 0, "rows_in": 0, "rows_loaded": 0, "rows_quarantined": 0}
+        for batch in self.batches:
+            totals[batch.status] += 1
+            totals["rows_in"] += batch.rows_in
+            totals["rows_loaded"] += batch.rows_loaded
+            totals["rows_quarantined"] += batch.rows_quarantined
+        return totals
+
+
+def inbox_files(inbox: Path) -> list[tuple[str, Path]]:
+    """Every file of the inbox as (source, path), sources in load order, files by name within a source."""
+    found = []
+    for name in SOURCES:
+        folder = inbox / name
+        if folder.is_dir():
+            found += [(name, p) for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")]
+    return found
+
+
+def code_version() -> str:
+    """The package version plus the git commit when run from a checkout."""
+    from concord import __version__
+
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,
+            cwd=Path(__file__).parent, timeout=5,
+        ).stdout.strip()  # fmt: skip
+        return f"{__version__}+{sha}"
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+
+
+@task(name="ingest-file", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE, task_run_name="ingest {path.name}")
+def ingest_task(con: duckdb.DuckDBPyConnection, path: Path, source: str, run_id: str, inbox: Path) -> BatchResult:
+    """Load one file as one batch (retried on I/O errors; the batch transaction makes a retry safe)."""
+    result = ingest_file(con, path, SOURCES[source], run_id=run_id, inbox=inbox)
+    logger = get_run_logger()
+    if result.status == "loaded":
+        logger.info(
+            "%s: %s rows in, %s loaded, %s quarantined",
+            result.file_name, f"{result.rows_in:,}", f"{result.rows_loaded:,}", f"{result.rows_quarantined:,}",
+        )  # fmt: skip
+    elif result.status == "rejected":
+        logger.warning("%s: rejected (%s)", result.file_name, result.reason)
+    else:
+        logger.info("%s: skipped, %s", result.file_name, result.reason)
+    return result
+
+
+@task(name="build-marts", cache_policy=NONE)
+def marts_task(con: duckdb.DuckDBPyConnection, as_of: datetime, settings: Settings) -> dict[str, int]:
+    """Recompute the marts from staging as of ``as_of``."""
+    from transforms.build import build_marts
+
+    counts = build_marts(con, as_of, settings.sla_hours, settings.duplicate_window_h, settings.local_tz)
+    get_run_logger().info("marts: %s", ", ".join(f"{k} {v:,} rows" for k, v in counts.items()))
+    return counts
+
+
+@task(name="validate", cache_policy=NONE)
+def validate_task(db: Path, run_id: str, docs_dir: Path) -> list[dict]:
+    """Run the expectation suites by push-down on the warehouse file and build the Data Docs."""
+    from expectations.validate import validate_warehouse
+
+    results = validate_warehouse(db, run_id, docs_dir)
+    failed = [r for r in results if not r["success"]]
+    logger = get_run_logger()
+    logger.info("validation: %d suites, %d with failures; Data Docs in %s", len(results), len(failed), docs_dir)
+    for r in failed:
+        logger.warning("validation: suite %s on %s has %s failed expectations", r["suite"], r["table"], r["failed"])
+    return results
+
+
+@task(name="publish-serving-copy", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE)
+def publish_task(con: duckdb.DuckDBPyConnection, target: Path) -> str:
+    """Publish the dashboard's serving copy atomically."""
+    return str(publish(con, target))
+
+
+def _open(db: Path, settings: Settings, as_of: datetime) -> duckdb.DuckDBPyConnection:
+    con = connect(db)
+    ensure_schema(con)
+    for source in SOURCES.values():
+        ensure_raw_table(con, source)
+    if settings.hmac_key is None:
+        raise ValueError("CONCORD_HMAC_KEY is not set: it is needed to pseudonymise account handles at ingest")
+    parsing.install(con, hmac_key=settings.hmac_key.get_secret_value().encode())
+    con.execute(f"CREATE OR REPLACE TEMP MACRO run_as_of() AS TIMESTAMPTZ '{as_of.isoformat()}'")
+    return con
+
+
+@flow(name="concord-pipeline", log_prints=True)
+def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validation: bool = True) -> RunSummary:
+    """Ingest every inbox file, validate the staged tables, rebuild the marts and publish the serving copy.
+
+    ``as_of`` (default: now) is the run's notion of "now": timestamps after it are quarantined as future and
+    SLA status is judged at it.
+    """
+    settings = Settings()
+    started = datetime.now(UTC)
+    as_of = (as_of or started).astimezone(UTC)
+    run_id = f"run-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    summary = RunSummary(run_id=run_id, as_of=as_of)
+    logger = get_run_logger()
+    logger.info("run %s: inbox %s → warehouse %s, as of %s", run_id, inbox, db, as_of.isoformat())
+
+    con = _open(db, settings, as_of)
+    con.execute(
+        "INSERT INTO audit.runs VALUES (?, ?, NULL, ?, 'running', ?, ?)",
+        [run_id, started, as_of, code_version(), str(inbox)],
+    )
+    try:
+        for source, path in inbox_files(inbox):
+            summary.batches.append(ingest_task(con, path, source, run_id, inbox))
+        if run_validation:
+            con.close()  # GX opens the file itself; reopened right after
+            summary.validation = validate_task(db, run_id, settings.home / "reports" / "data_docs")
+            con = _open(db, settings, as_of)
+        summary.marts = marts_task(con, as_of, settings)
+        con.execute(
+            "UPDATE audit.runs SET status = 'completed', finished_at = ? WHERE run_id = ?",
+            [datetime.now(UTC), run_id],
+        )
+        summary.serving = publish_task(con, serving_path(db))
+    except BaseException:
+        con = con if _is_open(con) else _open(db, settings, as_of)
+        con.execute(
+            "UPDATE audit.runs SET status = 'failed', finished_at = ? WHERE run_id = ?", [datetime.now(UTC), run_id]
+        )
+        raise
+    finally:
+        if _is_open(con):
+            con.close()
+    totals = summary.counts()
+    logger.info(
+        "run %s done: %d files loaded, %d rejected, %d skipped; %s rows in = %s loaded + %s quarantined",
+        run_id, totals["loaded"], totals["rejected"], totals["skipped"],
+        f"{totals['rows_in']:,}", f"{totals['rows_loaded']:,}", f"{totals['rows_quarantined']:,}",
+    )  # fmt: skip
+    return summary
+
+
+def _is_open(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        con.execute("SELECT 1")
+        return True
+    except duckdb.ConnectionException:
+        return False
+

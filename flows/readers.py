@@ -1,0 +1,200 @@
+"""File readers: each turns one inbox file into a frame of text columns plus ``row_number``.
+
+Readers only decode and split; every value stays text so that nothing is lost before the SQL parsing rules
+run. A file that cannot be read at all raises :class:`RejectedFile` with a reason code.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import time
+import unicodedata
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import polars as pl
+
+RESPONDS_TO = "{urn:concord:rss:1}respondsTo"
+_SNIFF_BYTES = 64 * 1024
+
+
+class RejectedFile(Exception):
+    """A whole file that cannot be loaded; ``reason`` is the code recorded in ``audit.batches``."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def normalise_header(name: str) -> str:
+    """A header as a lookup key: NFC, BOM and invisible characters gone, lower case, single spaces."""
+    name = unicodedata.normalize("NFC", name).replace("\ufeff", "").replace("\u00a0", " ")
+    return " ".join(name.replace("_", " ").split()).lower()
+
+
+def detect_encoding(head: bytes) -> str:
+    """The text encoding of a file from its first bytes: a BOM decides; else UTF-8 if valid, else Windows-1258."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\0" in head:
+        raise RejectedFile("binary_file", "NUL bytes in a text file")
+    try:
+        # An incremental decoder tolerates a multi-byte character cut at the sniff boundary.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1258"
+
+
+def _decoded_utf8(path: Path) -> bytes | Path:
+    """The file as UTF-8: the path itself when it already is, else its bytes transcoded."""
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if not head.strip():
+        raise RejectedFile("empty_file")
+    encoding = detect_encoding(head)
+    raw = path.read_bytes()
+    if encoding == "utf-8":
+        try:
+            raw.decode("utf-8")
+            return path
+        except UnicodeDecodeError:  # valid at the start only: a legacy file after all
+            encoding = "cp1258"
+    text = raw.decode(encoding, errors="strict") if encoding != "cp1258" else raw.decode("cp1258", errors="replace")
+    if "\0" in text:
+        raise RejectedFile("binary_file", "NUL characters after decoding")
+    return text.encode("utf-8")
+
+
+def _with_row_numbers(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_row_index("row_number", offset=1).with_columns(pl.col("row_number").cast(pl.Int64))
+
+
+def read_csv(path: Path) -> pl.DataFrame:
+    """A delimited text file in any supported encoding, every cell as text; short rows padded with nulls."""
+    source = _decoded_utf8(path)
+    data = source if isinstance(source, Path) else io.BytesIO(source)
+    try:
+        frame = pl.read_csv(
+            data,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            empty_string_is_null=True,
+            raise_if_empty=True,
+        )
+    except pl.exceptions.NoDataError as exc:
+        raise RejectedFile("empty_file", str(exc)) from exc
+    except pl.exceptions.ComputeError as exc:
+        raise RejectedFile("unreadable_csv", str(exc).splitlines()[0]) from exc
+    return _with_row_numbers(frame)
+
+
+def read_xlsx(path: Path) -> pl.DataFrame:
+    """The first sheet of a workbook, every cell as text; Excel date cells become ISO local timestamps."""
+    try:
+        frame = pl.read_excel(path, engine="calamine", infer_schema_length=0, raise_if_empty=False)
+    except Exception as exc:  # fastexcel raises its own exception types for corrupt workbooks
+        raise RejectedFile("unreadable_xlsx", str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+    frame = frame.with_columns(
+        pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S") if frame.schema[c].is_temporal() else pl.col(c).cast(pl.String)
+        for c in frame.columns
+    )
+    return _with_row_numbers(frame)
+
+
+def read_jsonl(path: Path) -> pl.DataFrame:
+    """JSON Lines as one text column ``line`` per non-blank line; SQL extracts the fields and flags bad JSON."""
+    source = _decoded_utf8(path)
+    text = source.read_text("utf-8") if isinstance(source, Path) else source.decode("utf-8")
+    lines = pl.Series("line", text.splitlines(), dtype=pl.String)
+    frame = _with_row_numbers(lines.to_frame()).filter(pl.col("line").str.strip_chars() != "")
+    if frame.is_empty():
+        raise RejectedFile("empty_file", "no JSON lines")
+    return frame
+
+
+def read_yaml(path: Path) -> pl.DataFrame:
+    """A YAML list of mappings (reference data), every value as text."""
+    import yaml
+
+    try:
+        docs = yaml.safe_load(path.read_text("utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise RejectedFile("unreadable_yaml", str(exc).splitlines()[0]) from exc
+    if isinstance(docs, dict) and len(docs) == 1:  # `agencies: [...]` is accepted as well as a bare list
+        docs = next(iter(docs.values()))
+    if not docs:
+        raise RejectedFile("empty_file")
+    if not isinstance(docs, list) or not all(isinstance(d, dict) for d in docs):
+        raise RejectedFile("wrong_format", "expected a list of mappings")
+    columns = list(dict.fromkeys(k for d in docs for k in d))
+    frame = pl.DataFrame(
+        {str(c): [None if d.get(c) is None else str(d.get(c)) for d in docs] for c in columns},
+        schema={str(c): pl.String for c in columns},
+    )
+    return _with_row_numbers(frame)
+
+
+def read_feed(path: Path) -> pl.DataFrame:
+    """RSS 2.0 or Atom entries: id, link, title, published, category and the ``cc:respondsTo`` URLs (JSON list).
+
+    feedparser reads the standard fields of both dialects; it keeps only the last of repeated elements in an
+    unknown namespace, so the ``cc:respondsTo`` list is read with ElementTree from the same bytes.
+    """
+    import feedparser
+
+    data = path.read_bytes()
+    if not data.strip():
+        raise RejectedFile("empty_file")
+    parsed = feedparser.parse(data)
+    if parsed.bozo and not parsed.entries:
+        raise RejectedFile("unreadable_feed", str(parsed.get("bozo_exception", "not RSS or Atom")))
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise RejectedFile("unreadable_feed", str(exc)) from exc
+    items = [el for el in root.iter() if el.tag in ("item", "{http://www.w3.org/2005/Atom}entry")]
+    if len(items) != len(parsed.entries):
+        raise RejectedFile("unreadable_feed", "entry count differs between parsers")
+    rows = []
+    for entry, item in zip(parsed.entries, items, strict=True):
+        targets = [el.text.strip() for el in item.iter(RESPONDS_TO) if el.text and el.text.strip()]
+        rows.append(
+            {
+                "response_id": entry.get("id") or entry.get("guid"),
+                "link": entry.get("link"),
+                "title": entry.get("title"),
+                # feedparser gives the parsed time in UTC; the raw text is kept when it could not parse it.
+                "published": _iso_utc(entry.get("published_parsed") or entry.get("updated_parsed"))
+                or entry.get("published")
+                or entry.get("updated"),
+                "category": entry.get("category") or (entry.get("tags") or [{}])[0].get("term"),
+                "responds_to": json.dumps(targets, ensure_ascii=False),
+            }
+        )
+    if not rows:
+        raise RejectedFile("empty_file", "no entries")
+    return _with_row_numbers(pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}))
+
+
+def _iso_utc(parsed: time.struct_time | None) -> str | None:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", parsed) if parsed else None
+
+
+READERS = {
+    ".csv": read_csv,
+    ".txt": read_csv,
+    ".xlsx": read_xlsx,
+    ".jsonl": read_jsonl,
+    ".ndjson": read_jsonl,
+    ".yaml": read_yaml,
+    ".yml": read_yaml,
+    ".xml": read_feed,
+    ".rss": read_feed,
+    ".atom": read_feed,
+}
