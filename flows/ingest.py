@@ -59,12 +59,12 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:
 def canonical_frame(frame: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, list[str]]:
     """The file's columns renamed to the source's names, absent optional ones as nulls; also the ignored headers."""
     if source.line_based:
-        return frame, []
+        return frame.with_columns(pl.lit(False).alias("malformed")), []
     mapping = source.header_map()
     renames: dict[str, str] = {}
     ignored: list[str] = []
     for header in frame.columns:
-        if header == "row_number":
+        if header in ("row_number", "malformed"):
             continue
         canonical = mapping.get(normalise_header(header))
         if canonical is None:
@@ -76,10 +76,11 @@ def canonical_frame(frame: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, 
     missing = [c for c in source.required if c not in renames.values()]
     if missing:
         raise RejectedFile("missing_columns", ", ".join(missing))
-    frame = frame.select(pl.col("row_number"), *(pl.col(h).alias(c) for h, c in renames.items()))
+    malformed = pl.col("malformed") if "malformed" in frame.columns else pl.lit(False).alias("malformed")
+    frame = frame.select(pl.col("row_number"), malformed, *(pl.col(h).alias(c) for h, c in renames.items()))
     absent = [c for c in source.columns if c not in frame.columns]
     return frame.with_columns(pl.lit(None, pl.String).alias(c) for c in absent).select(
-        "row_number", *source.columns
+        "row_number", "malformed", *source.columns
     ), ignored
 
 
@@ -160,7 +161,9 @@ def _load(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[int, int, int
         f"""CREATE OR REPLACE TEMP TABLE typed AS
             WITH src AS ({src})
             SELECT src.batch_id, src.source, src.file_name, src.file_sha256, src.ingested_at,
-                   {raw_json} AS raw_json, t.*
+                   {raw_json} AS raw_json,
+                   t.* REPLACE (CASE WHEN src.malformed THEN list_append(t.reasons, 'malformed_row')
+                                     ELSE t.reasons END AS reasons)
             FROM src JOIN ({source.typed_sql}) t USING (row_number)"""
     )
     con.execute(f"INSERT INTO raw.{source.name} ({lineage}, {columns}) SELECT {lineage}, {columns} FROM ({src})")

@@ -75,8 +75,7 @@ CREATE OR REPLACE TEMP MACRO url_port_kept(scheme, port) AS
 CREATE OR REPLACE TEMP MACRO url_port(scheme, authority) AS
     url_port_kept(lower(scheme), regexp_extract(regexp_replace(authority, '^.*@', ''), '^(?:\[[^\]]*\]|[^:]*):(\d*)$', 1));
 
-CREATE OR REPLACE TEMP MACRO url_path(path) AS
-    CASE WHEN path = '' OR path = '/' THEN '/' ELSE regexp_replace(path, '/+$', '') END;
+CREATE OR REPLACE TEMP MACRO url_path(path) AS coalesce(nullif(regexp_replace(path, '/+$', ''), ''), '/');
 
 -- Query: tracking parameters dropped, the rest sorted, '' when nothing is left.
 CREATE OR REPLACE TEMP MACRO url_query(query) AS
@@ -86,13 +85,17 @@ CREATE OR REPLACE TEMP MACRO url_query(query) AS
 
 -- The item key: host + port + path + query, without scheme, user-info, fragment, `www.` and tracking.
 -- NULL when the URL has no usable host (a quarantine reason).
+-- `list_transform([value], lambda v: …)[1]` binds a value once: a macro argument used several times would
+-- otherwise be expanded, planned and evaluated once per use.
+CREATE OR REPLACE TEMP MACRO url_query_suffix(q) AS CASE WHEN q = '' THEN '' ELSE '?' || q END;
 CREATE OR REPLACE TEMP MACRO url_key_with_host(x, host) AS
     CASE WHEN host IS NULL OR NOT regexp_matches(host, '^[a-z0-9][a-z0-9.\-_]*$|^\[[0-9a-f:.]+\]$') THEN NULL
-         ELSE host || url_port(x.scheme, x.authority) || url_path(x.path)
-              || CASE WHEN url_query(x.query) = '' THEN '' ELSE '?' || url_query(x.query) END
+         ELSE host || url_port(x.scheme, x.authority) || url_path(x.path) || url_query_suffix(url_query(x.query))
     END;
-CREATE OR REPLACE TEMP MACRO url_key_of(x) AS url_key_with_host(x, url_host(x.authority));
-CREATE OR REPLACE TEMP MACRO url_key(raw) AS url_key_of(url_parts(url_prepared(raw)));
+CREATE OR REPLACE TEMP MACRO url_key_of(x) AS
+    list_transform([url_host(x.authority)], lambda h: url_key_with_host(x, h))[1];
+CREATE OR REPLACE TEMP MACRO url_key(raw) AS
+    list_transform([url_parts(url_prepared(raw))], lambda x: url_key_of(x))[1];
 
 -- Free-text notes with e-mail addresses, Vietnamese phone numbers and 9/12-digit ID numbers replaced.
 CREATE OR REPLACE TEMP MACRO scrub_notes(raw) AS
@@ -115,15 +118,17 @@ CREATE OR REPLACE TEMP MACRO reasons(codes) AS list_filter(codes, lambda c: c IS
 """
 
 
-def _idna_host(host: str) -> str | None:
+def _idna_host(host: str | None) -> str | None:
     """A non-ASCII host in punycode (IDNA 2008, falling back to the IDNA 2003 rules browsers still accept)."""
+    if host is None:
+        return None
     try:
         return idna.encode(host, uts46=True).decode("ascii")
-    except idna.IDNAError:
+    except (idna.IDNAError, UnicodeError):
         try:
             return host.encode("idna").decode("ascii")
         except UnicodeError:
-            return None
+            return None  # not a valid host name: url_key is NULL and the row is quarantined (bad_url)
 
 
 def hmac_pads(key: bytes) -> tuple[str, str]:
@@ -137,7 +142,9 @@ def hmac_pads(key: bytes) -> tuple[str, str]:
 def install(con: duckdb.DuckDBPyConnection, *, hmac_key: bytes) -> None:
     """Register the parsing macros (and the IDN helper) on ``con``; the key lives only in this connection."""
     try:
-        con.create_function("idna_host", _idna_host, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"))
+        con.create_function(
+            "idna_host", _idna_host, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"), null_handling="special"
+        )
     except duckdb.NotImplementedException:  # already registered on this connection
         pass
     con.execute(_MACROS)

@@ -7,6 +7,7 @@ run. A file that cannot be read at all raises :class:`RejectedFile` with a reaso
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import json
 import time
@@ -76,21 +77,36 @@ def _with_row_numbers(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def read_csv(path: Path) -> pl.DataFrame:
-    """A delimited text file in any supported encoding, every cell as text; short rows padded with nulls."""
+    """A delimited text file in any supported encoding, every cell as text, plus a ``malformed`` flag per row.
+
+    Well-formed files take Polars' parallel reader. When it refuses a file (a row with too many fields, a quote
+    never closed, as in a file cut off mid-row), the file is read again leniently so that every good row still
+    loads and only the broken rows are quarantined (``malformed_row``).
+    """
     source = _decoded_utf8(path)
     data = source if isinstance(source, Path) else io.BytesIO(source)
     try:
-        frame = pl.read_csv(
-            data,
-            infer_schema=False,
-            truncate_ragged_lines=True,
-            empty_string_is_null=True,
-            raise_if_empty=True,
-        )
+        frame = pl.read_csv(data, infer_schema=False, truncate_ragged_lines=False, raise_if_empty=True)
     except pl.exceptions.NoDataError as exc:
         raise RejectedFile("empty_file", str(exc)) from exc
-    except pl.exceptions.ComputeError as exc:
-        raise RejectedFile("unreadable_csv", str(exc).splitlines()[0]) from exc
+    except pl.exceptions.ComputeError:
+        text = source.read_text("utf-8") if isinstance(source, Path) else source.decode("utf-8")
+        return _read_csv_leniently(text)
+    return _with_row_numbers(frame).with_columns(pl.lit(False).alias("malformed"))
+
+
+def _read_csv_leniently(text: str) -> pl.DataFrame:
+    """The slow path for broken files only: Python's csv module, rows of the wrong width flagged, none dropped."""
+    rows = list(csv.reader(io.StringIO(text), strict=False))
+    if not rows:
+        raise RejectedFile("empty_file")
+    header, body = rows[0], [r for r in rows[1:] if r]
+    width = len(header)
+    frame = pl.DataFrame(
+        {name: [r[i] if i < len(r) and r[i] != "" else None for r in body] for i, name in enumerate(header)},
+        schema={name: pl.String for name in header},
+    )
+    frame = frame.with_columns(pl.Series("malformed", [len(r) != width for r in body], dtype=pl.Boolean))
     return _with_row_numbers(frame)
 
 
@@ -170,7 +186,7 @@ def read_feed(path: Path) -> pl.DataFrame:
                 "link": entry.get("link"),
                 "title": entry.get("title"),
                 # feedparser gives the parsed time in UTC; the raw text is kept when it could not parse it.
-                "published": _iso_utc(entry.get("published_parsed") or entry.get("updated_parsed"))
+                "published": _iso_utc(entry.get("published_parsed") or (entry.get("updated_parsed") if "updated" in entry else None))
                 or entry.get("published")
                 or entry.get("updated"),
                 "category": entry.get("category") or (entry.get("tags") or [{}])[0].get("term"),

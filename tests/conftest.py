@@ -1,0 +1,36 @@
+"""Shared fixtures: an in-memory warehouse with the parsing macros, and the real public feed samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from concord.warehouse import connect, ensure_schema
+from flows import parsing
+from flows.ingest import ensure_raw_table
+from flows.sources import SOURCES
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+TEST_KEY = b"test-key-not-secret"
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory warehouse with every table, the parsing macros and a fixed as-of (2026-01-01 UTC)."""
+    connection = connect(":memory:")
+    ensure_schema(connection)
+    for source in SOURCES.values():
+        ensure_raw_table(connection, source)
+    parsing.install(connection, hmac_key=TEST_KEY)
+    connection.execute("CREATE OR REPLACE TEMP MACRO run_as_of() AS TIMESTAMPTZ '2026-01-01 00:00:00+00'")
+    return connection
+
+
+@pytest.fixture(scope="session")
+def urlhaus_dir() -> Path:
+    folder = SHARED_DATA / "feeds" / "urlhaus"
+    if not folder.is_dir():
+        pytest.skip(f"shared feed samples not found at {folder}")
+    return folder
