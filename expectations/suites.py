@@ -1,0 +1,46 @@
+"""Every table's contract, and how a contract becomes a Great Expectations suite.
+
+GX is imported inside :func:`build_suite` only: importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from expectations import agencies, cases, platform_actions, public_response_targets, public_responses, referrals
+from expectations.contract import Check, TableContract
+
+if TYPE_CHECKING:
+    from great_expectations import ExpectationSuite
+    from great_expectations.expectations.expectation import Expectation
+
+CONTRACTS: tuple[TableContract, ...] = (
+    agencies.CONTRACT,
+    cases.CONTRACT,
+    referrals.CONTRACT,
+    platform_actions.CONTRACT,
+    public_responses.CONTRACT,
+    public_response_targets.CONTRACT,
+)
+"""One contract per staged table, in load order (agencies first: the others refer to it)."""
+
+
+def build_expectation(check: Check) -> Expectation:
+    """The GX expectation for one check; its *why* goes into ``meta`` and into the notes Data Docs shows."""
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    configuration = ExpectationConfiguration(
+        type=check.expectation, kwargs=dict(check.kwargs), meta={"why": check.why}, notes=check.why
+    )
+    return configuration.to_domain_obj()
+
+
+def build_suite(contract: TableContract) -> ExpectationSuite:
+    """The GX suite for a contract, named after its table, with the contract's version in ``meta``."""
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(
+        name=contract.suite_name,
+        expectations=[build_expectation(check) for check in contract.checks],
+        meta={"table": contract.table, "suite_version": contract.version},
+    )

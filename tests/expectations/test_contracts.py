@@ -1,0 +1,92 @@
+"""The contracts themselves, without GX: one per staged table, naming real columns, each check with a why."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from concord.warehouse import SCHEMA_SQL, connect, ensure_schema
+from expectations import agencies, cases, platform_actions, referrals
+from expectations.contract import AGENCY_CODES, TableContract, between, not_before, unique_together
+from expectations.suites import CONTRACTS
+
+STAGED_TABLES = sorted(f"staging.{t}" for t in re.findall(r"CREATE TABLE IF NOT EXISTS staging\.(\w+)", SCHEMA_SQL))
+
+
+def _columns(table: str) -> set[str]:
+    con = connect()
+    ensure_schema(con)
+    schema, name = table.split(".")
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?", [schema, name]
+    ).fetchall()
+    con.close()
+    return {c for (c,) in rows}
+
+
+def test_every_staged_table_has_exactly_one_contract() -> None:
+    assert sorted(c.table for c in CONTRACTS) == STAGED_TABLES
+
+
+@pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.table)
+def test_checks_name_columns_the_table_has(contract: TableContract) -> None:
+    columns = _columns(contract.table)
+    for check in contract.checks:
+        named = set(check.kwargs.get("column_set", ())) | set((check.column_name or "").split(",")) - {""}
+        assert named <= columns, f"{check.expectation} names {named - columns}, not in {contract.table}"
+
+
+@pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.table)
+def test_every_check_says_why_in_one_line(contract: TableContract) -> None:
+    for check in contract.checks:
+        assert check.why.strip() and "\n" not in check.why and len(check.why) <= 120, check
+
+
+def test_cases_contract_covers_the_brief() -> None:
+    checks = {(c.expectation, c.column_name) for c in cases.CONTRACT.checks}
+    assert ("expect_compound_columns_to_be_unique", "agency_code,case_id") in checks
+    assert ("expect_table_row_count_to_be_between", None) in checks
+    assert between("severity", 1, 4, why="x").kwargs in [c.kwargs for c in cases.CONTRACT.checks]
+    pair = not_before("closed_at", "detected_at", why="x").kwargs
+    assert pair == {
+        "column_A": "closed_at",
+        "column_B": "detected_at",
+        "or_equal": True,
+        "ignore_row_if": "either_value_is_missing",
+    }
+    assert {"$PARAMETER": AGENCY_CODES} in [c.kwargs.get("value_set") for c in cases.CONTRACT.checks]
+
+
+def test_code_sets_match_the_loader() -> None:
+    # The contract states the codes independently of the loader on purpose (a loader bug must not
+    # teach the validator), so this test is what keeps the two from drifting apart.
+    from flows import sources
+
+    assert cases.PLATFORMS == sources.PLATFORMS
+    assert cases.CATEGORIES == sources.CATEGORIES
+    assert cases.STATUSES == sources.STATUSES
+    assert agencies.TIERS == sources.TIERS
+    assert agencies.ROLES == sources.ROLES
+    assert platform_actions.ACTIONS == sources.ACTIONS
+    assert referrals.OUTCOMES == sources.OUTCOMES
+
+
+def test_version_changes_exactly_when_a_check_does() -> None:
+    contract = cases.CONTRACT
+    same = TableContract(contract.table, tuple(replace(c) for c in contract.checks))
+    changed = TableContract(contract.table, (*contract.checks[:-1], unique_together(("case_id",), why="x")))
+    assert re.fullmatch(r"[0-9a-f]{12}", contract.version)
+    assert same.version == contract.version
+    assert changed.version != contract.version
+    assert len({c.version for c in CONTRACTS}) == len(CONTRACTS)
+
+
+def test_importing_the_validator_does_not_import_gx() -> None:
+    # GX takes seconds to import; flows import expectations.validate at start-up.
+    code = "import sys, expectations.validate, expectations.suites; print('great_expectations' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

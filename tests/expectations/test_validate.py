@@ -1,0 +1,226 @@
+"""validate_warehouse end to end on a temporary DuckDB file: good rows pass, planted bad rows fail exactly.
+
+Each warehouse is validated once per module (GX is slow to start); the tests read what it left behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from concord.warehouse import connect, ensure_schema
+from expectations.suites import CONTRACTS
+from expectations.validate import result_rows, store_results, validate_warehouse
+
+pytestmark = pytest.mark.timeout(120)
+
+GOOD_ROWS = """
+INSERT INTO staging.agencies VALUES
+    ('HCM-CA', 'Công an Thành phố', 'City Police', 'city', 'enforcement', NULL, 'b1', 1),
+    ('HCM-TT', 'Sở Thông tin và Truyền thông', 'Information Department', 'city', 'coordination', NULL, 'b1', 2),
+    ('Q1-UB', 'Ủy ban nhân dân Quận 1', 'District 1 Committee', 'district', 'detection', 'HCM-TT', 'b1', 3);
+INSERT INTO staging.cases
+    (agency_code, case_id, detected_at, url, url_key, platform, category, severity, reach, status,
+     triaged_at, closed_at, batch_id, row_number)
+VALUES
+    ('HCM-TT', 'C1', '2025-03-01 02:00+00', 'https://fb.com/p/1', 'fb.com/p/1', 'facebook', 'scam_fraud', 4, 12000,
+     'closed', '2025-03-01 03:00+00', '2025-03-02 02:00+00', 'b2', 1),
+    ('Q1-UB', 'C1', '2025-03-01 05:00+00', 'https://fb.com/p/1', 'fb.com/p/1', 'facebook', 'scam_fraud', 3, NULL,
+     'referred', '2025-03-01 05:00+00', NULL, 'b2', 2),  -- triaged the instant it was detected: allowed
+    ('HCM-CA', 'X-7', '2025-03-02 10:00+00', 'http://bad.example/login', 'bad.example/login', 'website', 'phishing',
+     2, 0, 'open', NULL, NULL, 'b2', 3);
+INSERT INTO staging.referrals VALUES
+    ('R1', 'Q1-UB', 'C1', 'Q1-UB', 'HCM-TT', '2025-03-01 06:00+00', '2025-03-01 07:00+00', NULL, 'accepted', 'b3', 1),
+    ('R2', 'HCM-TT', 'C1', 'HCM-TT', 'HCM-CA', '2025-03-01 08:00+00', NULL, NULL, NULL, 'b3', 2);
+INSERT INTO staging.platform_actions VALUES
+    ('P1', 'HCM-TT', 'C1', 'facebook', '2025-03-01 04:00+00', '2025-03-01 05:00+00', 'removed', 'b4', 1),
+    ('P2', 'HCM-CA', 'X-7', 'website', '2025-03-02 11:00+00', NULL, 'pending', 'b4', 2);
+INSERT INTO staging.public_responses VALUES
+    ('urn:pr:1', 'https://press.example/1', 'Cảnh báo lừa đảo', '2025-03-01 12:00+00', 'scam', 'b5', 1);
+INSERT INTO staging.public_response_targets VALUES
+    ('urn:pr:1', 'https://fb.com/p/1', 'fb.com/p/1');
+"""
+
+# Each planted row breaks exactly one rule and is otherwise valid.
+BAD_ROWS = """
+INSERT INTO staging.cases
+    (agency_code, case_id, detected_at, url, url_key, platform, category, severity, reach, status,
+     triaged_at, closed_at, batch_id, row_number)
+VALUES
+    ('HCM-TT', 'C1', '2025-03-03 02:00+00', 'https://fb.com/p/9', 'fb.com/p/9', 'facebook', 'scam_fraud', 1, 5,
+     'open', NULL, NULL, 'b9', 1),                                             -- duplicate key (HCM-TT, C1)
+    ('HCM-CA', 'S-7', '2025-03-03 02:00+00', 'https://t.me/s', 't.me/s', 'telegram', 'malware', 7, 5,
+     'open', NULL, NULL, 'b9', 2),                                             -- severity 7
+    ('HCM-CA', 'T-1', '2025-03-03 02:00+00', 'https://yt.be/v', 'yt.be/v', 'youtube', 'harassment', 2, 5,
+     'closed', NULL, '2025-03-03 01:59+00', 'b9', 3),                          -- closed before detected
+    ('HCM-CA', 'P-1', '2025-03-03 02:00+00', 'https://myspace.com/u', 'myspace.com/u', 'myspace', 'other', 2, 5,
+     'open', NULL, NULL, 'b9', 4);                                             -- unknown platform
+"""
+
+# (expectation type, column) -> unexpected count, for the planted rows above.
+PLANTED_FAILURES = {
+    ("expect_compound_columns_to_be_unique", "agency_code,case_id"): 2,  # both rows sharing the key
+    ("expect_column_values_to_be_between", "severity"): 1,
+    ("expect_column_pair_values_a_to_be_greater_than_b", "closed_at,detected_at"): 1,
+    ("expect_column_values_to_be_in_set", "platform"): 1,
+}
+
+TOTAL_CHECKS = sum(len(c.checks) for c in CONTRACTS)
+
+
+def _warehouse(path: Path, *inserts: str) -> Path:
+    con = connect(path)
+    ensure_schema(con)
+    for sql in inserts:
+        con.execute(sql)
+    con.close()
+    return path
+
+
+def _rows(path: Path, where: str = "true") -> list[dict[str, Any]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        cursor = con.execute(
+            f"SELECT * FROM audit.validations WHERE {where} ORDER BY suite_name, expectation_type, column_name"
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[dict]]:
+    folder = tmp_path_factory.mktemp("good")
+    db = _warehouse(folder / "w.duckdb", GOOD_ROWS)
+    docs = folder / "data_docs"
+    return db, docs, validate_warehouse(db, "run-good", docs)
+
+
+@pytest.fixture(scope="module")
+def bad(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
+    db = _warehouse(tmp_path_factory.mktemp("bad") / "w.duckdb", GOOD_ROWS, BAD_ROWS)
+    return db, validate_warehouse(db, "run-bad")
+
+
+def test_good_rows_pass_every_suite(good: tuple[Path, Path, list[dict]]) -> None:
+    _, _, summaries = good
+    expected = [
+        {"suite": c.suite_name, "table": c.table, "suite_version": c.version, "success": True,
+         "evaluated": len(c.checks), "failed": 0}
+        for c in CONTRACTS
+    ]  # fmt: skip
+    assert summaries == expected
+
+
+def test_good_rows_have_real_observed_values(good: tuple[Path, Path, list[dict]]) -> None:
+    db, _, _ = good
+    rows = _rows(db)
+    assert len(rows) == TOTAL_CHECKS
+    assert all(r["success"] and r["observed_value"] for r in rows), [r for r in rows if not r["observed_value"]]
+    by_key = {(r["table_name"], r["expectation_type"], r["column_name"]): r for r in rows}
+    assert by_key["staging.cases", "expect_table_row_count_to_be_between", None]["observed_value"] == "3"
+    severity = by_key["staging.cases", "expect_column_values_to_be_between", "severity"]
+    assert (severity["observed_value"], severity["unexpected_count"], severity["element_count"]) == (
+        "0 of 3 rows unexpected",
+        0,
+        3,
+    )
+    columns = json.loads(by_key["staging.agencies", "expect_table_columns_to_match_set", None]["observed_value"])
+    assert columns == sorted(
+        ["agency_code", "name", "name_en", "tier", "role", "parent_code", "batch_id", "row_number"]
+    )
+
+
+def test_planted_bad_rows_fail_exactly_their_expectations(bad: tuple[Path, list[dict]]) -> None:
+    db, summaries = bad
+    failed = {
+        (r["expectation_type"], r["column_name"]): r["unexpected_count"]
+        for r in _rows(db, "NOT success")
+        if r["table_name"] == "staging.cases"
+    }
+    assert failed == PLANTED_FAILURES
+    assert [(s["suite"], s["failed"]) for s in summaries if not s["success"]] == [("staging.cases", 4)]
+    assert len(_rows(db, "NOT success")) == 4
+
+
+def test_failures_keep_examples_for_auditors(bad: tuple[Path, list[dict]]) -> None:
+    db, _ = bad
+    platform = _rows(db, "NOT success AND column_name = 'platform'")[0]
+    assert platform["observed_value"] == "1 of 7 rows unexpected"
+    assert json.loads(platform["details"])["result"]["partial_unexpected_list"] == ["myspace"]
+
+
+def test_results_carry_the_contract(good: tuple[Path, Path, list[dict]]) -> None:
+    db, _, _ = good
+    rows = _rows(db)
+    for contract in CONTRACTS:
+        stored = [r for r in rows if r["suite_name"] == contract.suite_name]
+        assert {r["suite_version"] for r in stored} == {contract.version}
+        assert {r["table_name"] for r in stored} == {contract.table}
+        assert sorted(r["why"] for r in stored) == sorted(c.why for c in contract.checks)
+    assert {r["run_id"] for r in rows} == {"run-good"}
+    assert len({r["validated_at"] for r in rows}) == 1
+
+
+def test_agency_codes_are_read_from_the_warehouse_at_validation_time(good: tuple[Path, Path, list[dict]]) -> None:
+    db, _, _ = good
+    row = _rows(db, "suite_name = 'staging.cases' AND column_name = 'agency_code' AND expectation_type LIKE '%in_set'")[
+        0
+    ]
+    assert json.loads(row["details"])["kwargs"]["value_set"] == ["HCM-CA", "HCM-TT", "Q1-UB"]
+
+
+def test_data_docs_are_static_html_naming_every_suite(good: tuple[Path, Path, list[dict]]) -> None:
+    _, docs, _ = good
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    for contract in CONTRACTS:
+        assert contract.suite_name in index
+    suite_page = (docs / "expectations" / "staging" / "cases.html").read_text(encoding="utf-8")
+    assert "Severity picks the SLA target" in suite_page  # the why, as the expectation's note
+
+
+def test_validation_releases_the_warehouse(good: tuple[Path, Path, list[dict]]) -> None:
+    db, _, _ = good
+    # Any connection GX left open would make this fail ("different configuration").
+    duckdb.connect(str(db), read_only=True).close()
+
+
+def test_storing_a_run_twice_replaces_its_rows(tmp_path: Path) -> None:
+    con = connect(":memory:")
+    ensure_schema(con)
+    contract = CONTRACTS[0]
+    result = {
+        "success": True,
+        "expectation_config": {
+            "type": "expect_table_row_count_to_be_between",
+            "kwargs": {"min_value": 1},
+            "meta": {"why": "w"},
+        },
+        "result": {"observed_value": 3},
+        "exception_info": {"raised_exception": False},
+    }
+    rows = result_rows(contract, [result], "r1", dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    store_results(con, "r1", [contract.suite_name], rows)
+    store_results(con, "r1", [contract.suite_name], rows)
+    assert con.execute("SELECT count(*), any_value(observed_value) FROM audit.validations").fetchone() == (1, "3")
+
+
+def test_an_expectation_that_errors_is_stored_as_failed() -> None:
+    result = {
+        "success": False,
+        "expectation_config": {
+            "type": "expect_column_values_to_not_be_null",
+            "kwargs": {"column": "x", "batch_id": "b"},
+        },
+        "result": {},
+        "exception_info": {"('column_values.nonnull', 'x')": {"raised_exception": True, "exception_message": "boom"}},
+    }
+    (row,) = result_rows(CONTRACTS[0], [result], "r1", dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    assert (row["success"], row["observed_value"], row["column_name"]) == (False, None, "x")
+    assert json.loads(row["details"]) == {"kwargs": {"column": "x"}, "result": {}, "errors": ["boom"]}
