@@ -1,0 +1,116 @@
+"""The whole pipeline flow under Prefect's test harness, on the seeded demo inbox, into a temporary DuckDB file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from polars.testing import assert_frame_equal
+
+from concord.settings import serving_path
+
+pytestmark = pytest.mark.prefect
+
+AS_OF = datetime(2026, 10, 31, 17, 0, tzinfo=UTC)  # local midnight after the demo's last day (2026-10-31)
+
+
+@pytest.fixture(scope="module")
+def prefect_harness() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+@pytest.fixture(scope="module")
+def demo_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from concord.demo.generate import generate
+
+    inbox = tmp_path_factory.mktemp("inbox")
+    generate(inbox, scale="tiny", seed=1, end=date(2026, 10, 31))
+    return inbox
+
+
+@pytest.fixture(scope="module")
+def two_runs(prefect_harness: None, demo_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Run the flow twice over the same inbox; keep what each run left behind."""
+    from flows.pipeline import pipeline
+
+    home = tmp_path_factory.mktemp("home")
+    db = home / "concord.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CONCORD_HOME", str(home))
+        mp.setenv("CONCORD_HMAC_KEY", "pipeline-test-key")
+        first = pipeline(inbox=demo_inbox, db=db, as_of=AS_OF)
+        with duckdb.connect(str(db), read_only=True) as con:
+            marts_after_first = {t: con.sql(f"SELECT * FROM {t} ORDER BY ALL").pl() for t in MARTS}
+        second = pipeline(inbox=demo_inbox, db=db, as_of=AS_OF)
+    return {"first": first, "second": second, "db": db, "home": home, "marts_after_first": marts_after_first}
+
+
+MARTS = ("marts.case_facts", "marts.kpi_daily")
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_every_batch_reconciles(two_runs: dict) -> None:
+    rows = query(two_runs["db"], "SELECT batch_id, rows_in, rows_loaded, rows_quarantined FROM audit.batches")
+    assert rows
+    assert all(rows_in == loaded + quarantined for _, rows_in, loaded, quarantined in rows)
+    # …and the rows really are where the batch says they are.
+    stored = query(
+        two_runs["db"],
+        """SELECT b.batch_id FROM audit.batches b
+           LEFT JOIN (SELECT batch_id, count(*) AS n FROM quarantine.rows GROUP BY 1) q USING (batch_id)
+           WHERE coalesce(q.n, 0) <> b.rows_quarantined""",
+    )
+    assert stored == []
+
+
+def test_quarantine_holds_exactly_the_generators_bad_rows(two_runs: dict, demo_inbox: Path) -> None:
+    manifest = json.loads((demo_inbox / "manifest.json").read_text())
+    got = dict(query(two_runs["db"], "SELECT source, count(*) FROM quarantine.rows GROUP BY 1"))
+    expected = {s: v["bad_rows"] for s, v in manifest["sources"].items() if v["bad_rows"]}
+    assert got == expected
+    loaded = dict(query(two_runs["db"], "SELECT source, sum(rows_loaded) FROM audit.batches GROUP BY 1"))
+    assert loaded == {s: v["good_rows"] for s, v in manifest["sources"].items()}
+    cases = query(two_runs["db"], "SELECT count(*) FROM staging.cases")[0][0]
+    assert cases == manifest["sources"]["cases"]["distinct_case_keys"]
+
+
+def test_no_handle_or_phone_number_is_stored_in_clear(two_runs: dict) -> None:
+    leaks = query(
+        two_runs["db"],
+        r"""SELECT count(*) FROM raw.cases
+            WHERE account_handle LIKE '@%' OR regexp_matches(coalesce(notes, ''), '(\+84|\b0)\d{9}\b|@\w+\.\w')""",
+    )
+    assert leaks == [(0,)]
+
+
+def test_the_first_run_loads_validates_builds_and_publishes(two_runs: dict) -> None:
+    first = two_runs["first"]
+    assert first.counts()["rejected"] == 0 and first.counts()["skipped"] == 0
+    assert first.marts["marts.case_facts"] == query(two_runs["db"], "SELECT count(*) FROM staging.cases")[0][0]
+    suites = query(two_runs["db"], f"SELECT DISTINCT suite_name FROM audit.validations WHERE run_id = '{first.run_id}'")
+    assert len(suites) == 6
+    assert (two_runs["home"] / "reports" / "data_docs" / "index.html").exists()
+    served = duckdb.connect(str(serving_path(two_runs["db"])), read_only=True)
+    assert served.execute("SELECT count(*) FROM marts.case_facts").fetchall() == [(first.marts["marts.case_facts"],)]
+    assert served.execute("SELECT status FROM audit.runs ORDER BY started_at DESC LIMIT 1").fetchall() == [("completed",)]
+    served.close()
+
+
+def test_a_second_run_loads_nothing_and_changes_no_number(two_runs: dict) -> None:
+    second = two_runs["second"]
+    assert {b.status for b in second.batches} == {"skipped"}
+    assert second.counts()["rows_in"] == 0
+    with duckdb.connect(str(two_runs["db"]), read_only=True) as con:
+        for table in MARTS:
+            assert_frame_equal(con.sql(f"SELECT * FROM {table} ORDER BY ALL").pl(), two_runs["marts_after_first"][table])
