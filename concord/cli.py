@@ -73,7 +73,9 @@ def generate(
     started = time.perf_counter()
     manifest = write_demo(out, scale=scale, seed=seed, end=last_day, bad_share=bad_share)  # type: ignore[arg-type]
     files = manifest.get("files", [])
-    typer.echo(f"Wrote {len(files)} files to {out} in {time.perf_counter() - started:.1f} s (scale {scale}, seed {seed}).")
+    typer.echo(
+        f"Wrote {len(files)} files to {out} in {time.perf_counter() - started:.1f} s (scale {scale}, seed {seed})."
+    )
     for source, rows in sorted(manifest.get("rows", {}).items()):
         typer.echo(f"  {source:<18} {rows:>10,} rows")
 
@@ -155,10 +157,20 @@ def _wait_http(url: str, timeout: float, process: subprocess.Popen[bytes]) -> No
 def dashboard_command(port: int, serving: Path) -> list[str]:
     """The command line that serves the Streamlit dashboard on loopback."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboards" / "app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO_ROOT / "dashboards" / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
 
 
 @app.command()
@@ -195,10 +207,21 @@ def demo(
             typer.echo(f"Starting a local Prefect server on http://127.0.0.1:{prefect_port} (log: {log.name}) …")
             processes.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                     "--port", str(prefect_port)],
-                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                )  # fmt: skip
+                    [
+                        sys.executable,
+                        "-m",
+                        "prefect",
+                        "server",
+                        "start",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(prefect_port),
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             )
             _wait_http(f"http://127.0.0.1:{prefect_port}/api/health", 180, processes[-1])
             os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{prefect_port}/api"
@@ -232,4 +255,3 @@ def reset(
 
 if __name__ == "__main__":
     app()
-

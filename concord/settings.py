@@ -18,11 +18,16 @@ class Settings(BaseSettings):
 
     home: Path = Field(Path(".concord"), description="Folder for the embedded default: warehouse, demo inbox, reports.")
     db: Path | None = Field(None, description="DuckDB warehouse file; defaults to <home>/concord.duckdb.")
-    inbox: Path | None = Field(None, description="Inbox folder with one sub-folder per source; defaults to <home>/inbox.")
-    hmac_key: SecretStr | None = Field(
-        None, description="Key for pseudonymising account handles (HMAC-SHA256). Required by `concord run`; never stored."
+    inbox: Path | None = Field(
+        None, description="Inbox folder with one sub-folder per source; defaults to <home>/inbox."
     )
-    local_tz: str = Field("Asia/Ho_Chi_Minh", description="Time zone of agency timestamps without offset and of reporting days.")
+    hmac_key: SecretStr | None = Field(
+        None,
+        description="Key for pseudonymising account handles (HMAC-SHA256). Required by `concord run`; never stored.",
+    )
+    local_tz: str = Field(
+        "Asia/Ho_Chi_Minh", description="Time zone of agency timestamps without offset and of reporting days."
+    )
     sla_hours: dict[int, float] = Field(
         default_factory=lambda: {4: 4.0, 3: 24.0, 2: 72.0, 1: 168.0},
         description="SLA target in hours by severity (4 = critical … 1 = low).",

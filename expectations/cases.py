@@ -17,14 +17,33 @@ from expectations.contract import (
 
 PLATFORMS = ("facebook", "youtube", "tiktok", "zalo", "telegram", "x", "website", "other")
 CATEGORIES = (
-    "scam_fraud", "phishing", "malware", "impersonation", "harassment", "health_misinfo", "disaster_misinfo", "other",
-)  # fmt: skip
+    "scam_fraud",
+    "phishing",
+    "malware",
+    "impersonation",
+    "harassment",
+    "health_misinfo",
+    "disaster_misinfo",
+    "other",
+)
 STATUSES = ("open", "triaged", "referred", "actioned", "closed", "rejected")
 
 COLUMNS = (
-    "agency_code", "case_id", "detected_at", "url", "url_key", "platform", "category", "severity",
-    "reach", "status", "triaged_at", "closed_at", "batch_id", "row_number",
-)  # fmt: skip
+    "agency_code",
+    "case_id",
+    "detected_at",
+    "url",
+    "url_key",
+    "platform",
+    "category",
+    "severity",
+    "reach",
+    "status",
+    "triaged_at",
+    "closed_at",
+    "batch_id",
+    "row_number",
+)
 
 CONTRACT = TableContract(
     table="staging.cases",

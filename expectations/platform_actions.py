@@ -17,9 +17,16 @@ from expectations.contract import (
 ACTIONS = ("removed", "restricted", "geo_blocked", "labelled", "no_violation", "no_response", "pending")
 
 COLUMNS = (
-    "request_id", "case_agency", "case_id", "platform", "requested_at", "responded_at", "action",
-    "batch_id", "row_number",
-)  # fmt: skip
+    "request_id",
+    "case_agency",
+    "case_id",
+    "platform",
+    "requested_at",
+    "responded_at",
+    "action",
+    "batch_id",
+    "row_number",
+)
 
 CONTRACT = TableContract(
     table="staging.platform_actions",

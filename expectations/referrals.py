@@ -16,9 +16,18 @@ from expectations.contract import (
 OUTCOMES = ("accepted", "declined", "returned", "completed")
 
 COLUMNS = (
-    "referral_id", "case_agency", "case_id", "from_agency", "to_agency", "sent_at", "acknowledged_at",
-    "completed_at", "outcome", "batch_id", "row_number",
-)  # fmt: skip
+    "referral_id",
+    "case_agency",
+    "case_id",
+    "from_agency",
+    "to_agency",
+    "sent_at",
+    "acknowledged_at",
+    "completed_at",
+    "outcome",
+    "batch_id",
+    "row_number",
+)
 
 CONTRACT = TableContract(
     table="staging.referrals",

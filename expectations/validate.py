@@ -23,9 +23,20 @@ DATA_DOCS_SITE = "concord"
 RESULT_FORMAT = "SUMMARY"  # counts plus at most 20 example values per expectation; never whole columns
 
 _COLUMNS = (
-    "run_id", "validated_at", "suite_name", "suite_version", "table_name", "expectation_type", "column_name",
-    "why", "success", "observed_value", "unexpected_count", "element_count", "details",
-)  # fmt: skip
+    "run_id",
+    "validated_at",
+    "suite_name",
+    "suite_version",
+    "table_name",
+    "expectation_type",
+    "column_name",
+    "why",
+    "success",
+    "observed_value",
+    "unexpected_count",
+    "element_count",
+    "details",
+)
 
 
 def validate_warehouse(db_path: Path, run_id: str, docs_dir: Path | None = None) -> list[dict[str, Any]]:

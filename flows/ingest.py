@@ -84,17 +84,37 @@ def canonical_frame(frame: pl.DataFrame, source: Source) -> tuple[pl.DataFrame, 
     ), ignored
 
 
-def _record(con: duckdb.DuckDBPyConnection, result: BatchResult, run_id: str | None, ignored: list[str],
-            loaded_at: datetime, file_bytes: int) -> None:  # fmt: skip
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    result: BatchResult,
+    run_id: str | None,
+    ignored: list[str],
+    loaded_at: datetime,
+    file_bytes: int,
+) -> None:
     con.execute(
         "INSERT INTO audit.batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [result.batch_id, run_id, result.source, result.file_name, result.file_sha256, file_bytes, result.status,
-         result.reason, result.rows_in, result.rows_loaded, result.rows_quarantined, ignored or None, loaded_at],
-    )  # fmt: skip
+        [
+            result.batch_id,
+            run_id,
+            result.source,
+            result.file_name,
+            result.file_sha256,
+            file_bytes,
+            result.status,
+            result.reason,
+            result.rows_in,
+            result.rows_loaded,
+            result.rows_quarantined,
+            ignored or None,
+            loaded_at,
+        ],
+    )
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, *, run_id: str | None = None,
-                inbox: Path | None = None) -> BatchResult:  # fmt: skip
+def ingest_file(
+    con: duckdb.DuckDBPyConnection, path: Path, source: Source, *, run_id: str | None = None, inbox: Path | None = None
+) -> BatchResult:
     """Load one file as one batch (see the module docstring). The parsing macros must be installed on ``con``."""
     loaded_at = datetime.now(UTC)
     sha = file_sha256(path)
@@ -196,9 +216,7 @@ def _load(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[int, int, int
 
 def _load_response_targets(con: duckdb.DuckDBPyConnection) -> None:
     """The URLs each public response answers, one row per (response, URL), replaced with the response."""
-    con.execute(
-        "DELETE FROM staging.public_response_targets WHERE response_id IN (SELECT response_id FROM temp.good)"
-    )
+    con.execute("DELETE FROM staging.public_response_targets WHERE response_id IN (SELECT response_id FROM temp.good)")
     con.execute(
         """INSERT INTO staging.public_response_targets
            SELECT response_id, url_masked(u), url_key(u) FROM (SELECT response_id, unnest(targets) AS u FROM temp.good)"""

@@ -7,10 +7,12 @@ hosts with non-ASCII characters (the CASE in ``url_host`` keeps every other row 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 import duckdb
 import idna
+from duckdb.func import FunctionNullHandling
 
 # Vietnam has had no daylight-saving time since 1975, so local agency time is a fixed UTC+07:00.
 LOCAL_OFFSET_HOURS = 7
@@ -141,12 +143,14 @@ def hmac_pads(key: bytes) -> tuple[str, str]:
 
 def install(con: duckdb.DuckDBPyConnection, *, hmac_key: bytes) -> None:
     """Register the parsing macros (and the IDN helper) on ``con``; the key lives only in this connection."""
-    try:
+    with contextlib.suppress(duckdb.NotImplementedException):  # already registered on this connection
         con.create_function(
-            "idna_host", _idna_host, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"), null_handling="special"
+            "idna_host",
+            _idna_host,
+            [duckdb.sqltype("VARCHAR")],
+            duckdb.sqltype("VARCHAR"),
+            null_handling=FunctionNullHandling.SPECIAL,
         )
-    except duckdb.NotImplementedException:  # already registered on this connection
-        pass
     con.execute(_MACROS)
     ipad, opad = hmac_pads(hmac_key)
     # Handles are compared case-insensitively and without the leading '@' (one account, one pseudonym).

@@ -62,9 +62,13 @@ def code_version() -> str:
 
     try:
         sha = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,
-            cwd=Path(__file__).parent, timeout=5,
-        ).stdout.strip()  # fmt: skip
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+            timeout=5,
+        ).stdout.strip()
         return f"{__version__}+{sha}"
     except (OSError, subprocess.SubprocessError):
         return __version__
@@ -78,8 +82,11 @@ def ingest_task(con: duckdb.DuckDBPyConnection, path: Path, source: str, run_id:
     if result.status == "loaded":
         logger.info(
             "%s: %s rows in, %s loaded, %s quarantined",
-            result.file_name, f"{result.rows_in:,}", f"{result.rows_loaded:,}", f"{result.rows_quarantined:,}",
-        )  # fmt: skip
+            result.file_name,
+            f"{result.rows_in:,}",
+            f"{result.rows_loaded:,}",
+            f"{result.rows_quarantined:,}",
+        )
     elif result.status == "rejected":
         logger.warning("%s: rejected (%s)", result.file_name, result.reason)
     else:
@@ -174,9 +181,14 @@ def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validatio
     totals = summary.counts()
     logger.info(
         "run %s done: %d files loaded, %d rejected, %d skipped; %s rows in = %s loaded + %s quarantined",
-        run_id, totals["loaded"], totals["rejected"], totals["skipped"],
-        f"{totals['rows_in']:,}", f"{totals['rows_loaded']:,}", f"{totals['rows_quarantined']:,}",
-    )  # fmt: skip
+        run_id,
+        totals["loaded"],
+        totals["rejected"],
+        totals["skipped"],
+        f"{totals['rows_in']:,}",
+        f"{totals['rows_loaded']:,}",
+        f"{totals['rows_quarantined']:,}",
+    )
     return summary
 
 
@@ -186,4 +198,3 @@ def _is_open(con: duckdb.DuckDBPyConnection) -> bool:
         return True
     except duckdb.ConnectionException:
         return False
-

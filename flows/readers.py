@@ -186,7 +186,9 @@ def read_feed(path: Path) -> pl.DataFrame:
                 "link": entry.get("link"),
                 "title": entry.get("title"),
                 # feedparser gives the parsed time in UTC; the raw text is kept when it could not parse it.
-                "published": _iso_utc(entry.get("published_parsed") or (entry.get("updated_parsed") if "updated" in entry else None))
+                "published": _iso_utc(
+                    entry.get("published_parsed") or (entry.get("updated_parsed") if "updated" in entry else None)
+                )
                 or entry.get("published")
                 or entry.get("updated"),
                 "category": entry.get("category") or (entry.get("tags") or [{}])[0].get("term"),

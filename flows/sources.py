@@ -11,8 +11,15 @@ from dataclasses import dataclass, field
 
 PLATFORMS = ("facebook", "youtube", "tiktok", "zalo", "telegram", "x", "website", "other")
 CATEGORIES = (
-    "scam_fraud", "phishing", "malware", "impersonation", "harassment", "health_misinfo", "disaster_misinfo", "other",
-)  # fmt: skip
+    "scam_fraud",
+    "phishing",
+    "malware",
+    "impersonation",
+    "harassment",
+    "health_misinfo",
+    "disaster_misinfo",
+    "other",
+)
 STATUSES = ("open", "triaged", "referred", "actioned", "closed", "rejected")
 TIERS = ("national", "city", "district", "ward")
 ROLES = ("coordination", "detection", "enforcement", "telecom", "press", "verification", "sector")
@@ -88,8 +95,16 @@ AGENCIES = Source(
     columns=("agency_code", "name", "name_en", "tier", "role", "parent_code"),
     required=("agency_code", "name", "tier", "role"),
     key=("agency_code",),
-    aliases={"mã đơn vị": "agency_code", "đơn vị": "agency_code", "tên": "name", "tên đơn vị": "name",
-             "tên tiếng anh": "name_en", "cấp": "tier", "vai trò": "role", "đơn vị cấp trên": "parent_code"},  # fmt: skip
+    aliases={
+        "mã đơn vị": "agency_code",
+        "đơn vị": "agency_code",
+        "tên": "name",
+        "tên đơn vị": "name",
+        "tên tiếng anh": "name_en",
+        "cấp": "tier",
+        "vai trò": "role",
+        "đơn vị cấp trên": "parent_code",
+    },
     staging_columns=("agency_code", "name", "name_en", "tier", "role", "parent_code"),
     typed_sql=f"""
         SELECT row_number, upper(clean_text(agency_code)) AS agency_code, clean_text(name) AS name, clean_text(name_en) AS name_en,
@@ -101,19 +116,55 @@ AGENCIES = Source(
 
 CASES = Source(
     name="cases",
-    columns=("case_id", "agency_code", "detected_at", "url", "platform", "category", "severity", "reach", "status",
-             "triaged_at", "closed_at", "account_handle", "notes"),  # fmt: skip
+    columns=(
+        "case_id",
+        "agency_code",
+        "detected_at",
+        "url",
+        "platform",
+        "category",
+        "severity",
+        "reach",
+        "status",
+        "triaged_at",
+        "closed_at",
+        "account_handle",
+        "notes",
+    ),
     required=("case_id", "agency_code", "detected_at", "url", "platform", "category", "severity", "status"),
     key=("agency_code", "case_id"),
     aliases={
-        "mã vụ việc": "case_id", "đơn vị": "agency_code", "thời điểm phát hiện": "detected_at", "đường dẫn": "url",
-        "nền tảng": "platform", "loại": "category", "mức độ": "severity", "lượt tiếp cận": "reach",
-        "trạng thái": "status", "thời điểm phân loại": "triaged_at", "thời điểm kết thúc": "closed_at",
-        "tài khoản": "account_handle", "ghi chú": "notes",
-    },  # fmt: skip
+        "mã vụ việc": "case_id",
+        "đơn vị": "agency_code",
+        "thời điểm phát hiện": "detected_at",
+        "đường dẫn": "url",
+        "nền tảng": "platform",
+        "loại": "category",
+        "mức độ": "severity",
+        "lượt tiếp cận": "reach",
+        "trạng thái": "status",
+        "thời điểm phân loại": "triaged_at",
+        "thời điểm kết thúc": "closed_at",
+        "tài khoản": "account_handle",
+        "ghi chú": "notes",
+    },
     protect={"account_handle": "pseudonym(account_handle)", "notes": "scrub_notes(notes)", "url": "url_masked(url)"},
-    staging_columns=("agency_code", "case_id", "detected_at", "url", "url_key", "platform", "category", "severity",
-                     "reach", "status", "triaged_at", "closed_at", "account_pseudonym", "notes"),  # fmt: skip
+    staging_columns=(
+        "agency_code",
+        "case_id",
+        "detected_at",
+        "url",
+        "url_key",
+        "platform",
+        "category",
+        "severity",
+        "reach",
+        "status",
+        "triaged_at",
+        "closed_at",
+        "account_pseudonym",
+        "notes",
+    ),
     typed_sql=f"""
         SELECT row_number, upper(clean_text(agency_code)) AS agency_code, clean_text(case_id) AS case_id,
                parse_ts(detected_at, {AGENCY_OFFSET}) AS detected_at, url AS url, url_key(url) AS url_key,
@@ -145,8 +196,17 @@ def _json(field_name: str) -> str:
     return f"clean_text(json_extract_string(line, '$.{field_name}'))"
 
 
-_REFERRAL_FIELDS = ("referral_id", "case_agency", "case_id", "from_agency", "to_agency", "sent_at", "acknowledged_at",
-                    "completed_at", "outcome")  # fmt: skip
+_REFERRAL_FIELDS = (
+    "referral_id",
+    "case_agency",
+    "case_id",
+    "from_agency",
+    "to_agency",
+    "sent_at",
+    "acknowledged_at",
+    "completed_at",
+    "outcome",
+)
 
 REFERRALS = Source(
     name="referrals",
@@ -174,7 +234,7 @@ REFERRALS = Source(
                    {_missing("referral_id", "case_agency", "case_id", "from_agency", "to_agency", "sent_at")},
                    {_timestamps(AGENCY_OFFSET, "sent_at", "acknowledged_at", "completed_at")},
                    {_known_agency("case_agency", "from_agency", "to_agency")},
-                   CASE WHEN clean_code(outcome) NOT IN {_in(OUTCOMES + ("null", "none"))} THEN 'unknown_outcome' END,
+                   CASE WHEN clean_code(outcome) NOT IN {_in((*OUTCOMES, "null", "none"))} THEN 'unknown_outcome' END,
                    {_order("acknowledged_at", "sent_at", AGENCY_OFFSET)},
                    {_order("completed_at", "sent_at", AGENCY_OFFSET)}
                ]) END AS reasons
@@ -186,8 +246,15 @@ PLATFORM_ACTIONS = Source(
     columns=("request_id", "case_agency", "case_id", "platform", "requested_at", "responded_at", "action"),
     required=("request_id", "case_agency", "case_id", "platform", "requested_at", "action"),
     key=("request_id",),
-    aliases={"mã yêu cầu": "request_id", "đơn vị": "case_agency", "mã vụ việc": "case_id", "nền tảng": "platform",
-             "thời điểm yêu cầu": "requested_at", "thời điểm phản hồi": "responded_at", "kết quả": "action"},  # fmt: skip
+    aliases={
+        "mã yêu cầu": "request_id",
+        "đơn vị": "case_agency",
+        "mã vụ việc": "case_id",
+        "nền tảng": "platform",
+        "thời điểm yêu cầu": "requested_at",
+        "thời điểm phản hồi": "responded_at",
+        "kết quả": "action",
+    },
     staging_columns=("request_id", "case_agency", "case_id", "platform", "requested_at", "responded_at", "action"),
     typed_sql=f"""
         SELECT row_number, clean_text(request_id) AS request_id, upper(clean_text(case_agency)) AS case_agency,

@@ -111,10 +111,16 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
 def test_good_rows_pass_every_suite(good: tuple[Path, Path, list[dict]]) -> None:
     _, _, summaries = good
     expected = [
-        {"suite": c.suite_name, "table": c.table, "suite_version": c.version, "success": True,
-         "evaluated": len(c.checks), "failed": 0}
+        {
+            "suite": c.suite_name,
+            "table": c.table,
+            "suite_version": c.version,
+            "success": True,
+            "evaluated": len(c.checks),
+            "failed": 0,
+        }
         for c in CONTRACTS
-    ]  # fmt: skip
+    ]
     assert summaries == expected
 
 

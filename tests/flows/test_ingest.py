@@ -44,8 +44,10 @@ def as_windows_1258(text: str) -> str:
         except UnicodeEncodeError:
             base, *marks = unicodedata.normalize("NFD", char)
             # Precompose the base with the one mark the code page has (ê, ơ, ă …); the tone stays combining.
-            candidates = [unicodedata.normalize("NFC", base + m) + "".join(marks[:i] + marks[i + 1 :])
-                          for i, m in enumerate(marks)] + [base + "".join(marks)]  # fmt: skip
+            candidates = [
+                unicodedata.normalize("NFC", base + m) + "".join(marks[:i] + marks[i + 1 :])
+                for i, m in enumerate(marks)
+            ] + [base + "".join(marks)]
             for candidate in candidates:
                 try:
                     candidate.encode("cp1258")
@@ -98,8 +100,9 @@ def test_a_good_case_is_typed_cleaned_and_protected(agencies: duckdb.DuckDBPyCon
         ("cp1258", HEADER_VI),  # Windows-1258, written the way Vietnamese Windows writes it (decomposed)
     ],
 )
-def test_encodings_and_vietnamese_headers(agencies: duckdb.DuckDBPyConnection, tmp_path: Path, encoding: str,
-                                          header: str) -> None:  # fmt: skip
+def test_encodings_and_vietnamese_headers(
+    agencies: duckdb.DuckDBPyConnection, tmp_path: Path, encoding: str, header: str
+) -> None:
     text = f"{header}\n{GOOD_ROW}\n"
     if encoding == "cp1258":
         text = as_windows_1258(text)
@@ -115,12 +118,15 @@ def test_nfd_upper_case_spaced_headers_map(agencies: duckdb.DuckDBPyConnection, 
     assert load(agencies, write(tmp_path, "c.csv", f"{header}\n{GOOD_ROW}\n")).rows_loaded == 1
 
 
-def test_extra_columns_are_recorded_and_missing_optional_ones_are_null(agencies: duckdb.DuckDBPyConnection,
-                                                                       tmp_path: Path) -> None:  # fmt: skip
+def test_extra_columns_are_recorded_and_missing_optional_ones_are_null(
+    agencies: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
     content = "case_id,agency_code,detected_at,url,platform,category,severity,status,colour\nC1,STTTT,2025-04-03T10:00:00+07:00,http://a.vn/x,zalo,phishing,2,open,red\n"
     result = load(agencies, write(tmp_path, "c.csv", content))
     assert result.rows_loaded == 1
-    assert agencies.execute("SELECT ignored_columns FROM audit.batches WHERE source = 'cases'").fetchone() == (["colour"],)
+    assert agencies.execute("SELECT ignored_columns FROM audit.batches WHERE source = 'cases'").fetchone() == (
+        ["colour"],
+    )
     assert agencies.execute("SELECT reach, triaged_at FROM staging.cases").fetchone() == (None, None)
 
 
@@ -135,8 +141,9 @@ def test_extra_columns_are_recorded_and_missing_optional_ones_are_null(agencies:
         ("cases.pdf", b"%PDF-1.4", "wrong_format"),
     ],
 )
-def test_bad_files_are_rejected_whole_and_recorded(agencies: duckdb.DuckDBPyConnection, tmp_path: Path, name: str,
-                                                   content: bytes, reason: str) -> None:  # fmt: skip
+def test_bad_files_are_rejected_whole_and_recorded(
+    agencies: duckdb.DuckDBPyConnection, tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
     result = load(agencies, write(tmp_path, name, content))
     assert result.status == "rejected"
     assert result.reason is not None and result.reason.startswith(reason)
@@ -160,8 +167,15 @@ def test_bad_rows_are_quarantined_with_every_reason(agencies: duckdb.DuckDBPyCon
     assert (result.rows_in, result.rows_loaded, result.rows_quarantined) == (7, 1, 6)
     got = dict(reasons(agencies))
     assert got[2] == ["missing:case_id"]
-    assert set(got[3]) == {"bad_timestamp:detected_at", "unknown_agency:agency_code", "unknown_platform",
-                           "unknown_category", "unknown_status", "bad_severity", "bad_reach"}  # fmt: skip
+    assert set(got[3]) == {
+        "bad_timestamp:detected_at",
+        "unknown_agency:agency_code",
+        "unknown_platform",
+        "unknown_category",
+        "unknown_status",
+        "bad_severity",
+        "bad_reach",
+    }
     assert got[4] == ["time_order:triaged_at_before_detected_at"]
     assert got[5] == ["future:detected_at"]
     assert got[6] == ["bad_url"]
@@ -178,16 +192,23 @@ def test_a_redelivered_file_is_skipped_and_recorded(agencies: duckdb.DuckDBPyCon
     assert agencies.execute("SELECT count(*) FROM raw.cases").fetchone() == (1,)
 
 
-def test_a_correction_supersedes_the_case_and_history_is_kept(agencies: duckdb.DuckDBPyConnection,
-                                                              tmp_path: Path) -> None:  # fmt: skip
-    load(agencies, write(tmp_path, "m1.csv", f"{HEADER_EN}\n{GOOD_ROW.replace('closed', 'open').replace(',05/04/2025 10:00', ',')}\n"))
+def test_a_correction_supersedes_the_case_and_history_is_kept(
+    agencies: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    load(
+        agencies,
+        write(
+            tmp_path, "m1.csv", f"{HEADER_EN}\n{GOOD_ROW.replace('closed', 'open').replace(',05/04/2025 10:00', ',')}\n"
+        ),
+    )
     load(agencies, write(tmp_path, "m2.csv", f"{HEADER_EN}\n{GOOD_ROW}\n"))
     assert agencies.execute("SELECT status, closed_at IS NOT NULL FROM staging.cases").fetchall() == [("closed", True)]
     assert agencies.execute("SELECT count(*) FROM raw.cases").fetchone() == (2,)
 
 
-def test_the_same_key_twice_in_one_file_keeps_the_later_row(agencies: duckdb.DuckDBPyConnection,
-                                                            tmp_path: Path) -> None:  # fmt: skip
+def test_the_same_key_twice_in_one_file_keeps_the_later_row(
+    agencies: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
     later = GOOD_ROW.replace(",high,", ",critical,")
     result = load(agencies, write(tmp_path, "c.csv", f"{HEADER_EN}\n{GOOD_ROW}\n{later}\n"))
     assert (result.rows_in, result.rows_loaded) == (2, 2)
@@ -195,11 +216,24 @@ def test_the_same_key_twice_in_one_file_keeps_the_later_row(agencies: duckdb.Duc
 
 
 def test_referrals_json_lines_with_malformed_lines(agencies: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    good = {"referral_id": "R1", "case_agency": "STTTT", "case_id": "C1", "from_agency": "STTTT",
-            "to_agency": "CA-ANM", "sent_at": "2025-04-03T12:00:00+07:00", "acknowledged_at": None,
-            "completed_at": None, "outcome": None}  # fmt: skip
-    lines = [json.dumps(good), '{"referral_id": "R2", "case_agency": "STT', "[1, 2]", "",
-             json.dumps({**good, "referral_id": "R3", "to_agency": "XX", "outcome": "maybe"})]  # fmt: skip
+    good = {
+        "referral_id": "R1",
+        "case_agency": "STTTT",
+        "case_id": "C1",
+        "from_agency": "STTTT",
+        "to_agency": "CA-ANM",
+        "sent_at": "2025-04-03T12:00:00+07:00",
+        "acknowledged_at": None,
+        "completed_at": None,
+        "outcome": None,
+    }
+    lines = [
+        json.dumps(good),
+        '{"referral_id": "R2", "case_agency": "STT',
+        "[1, 2]",
+        "",
+        json.dumps({**good, "referral_id": "R3", "to_agency": "XX", "outcome": "maybe"}),
+    ]
     result = load(agencies, write(tmp_path, "r.jsonl", "\n".join(lines)), "referrals")
     assert (result.rows_in, result.rows_loaded, result.rows_quarantined) == (4, 1, 3)
     got = dict(reasons(agencies))
@@ -218,7 +252,8 @@ def test_public_responses_rss_with_several_targets(con: duckdb.DuckDBPyConnectio
     assert (result.rows_in, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
     assert con.execute("SELECT strftime(published_at, '%H:%M') FROM staging.public_responses").fetchone() == ("08:00",)
     assert con.execute("SELECT url_key FROM staging.public_response_targets ORDER BY 1").fetchall() == [
-        ("a.vn/",), ("facebook.com/p/1",)
+        ("a.vn/",),
+        ("facebook.com/p/1",),
     ]
 
 
@@ -229,19 +264,40 @@ def test_atom_feed(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
 <updated>2025-04-03T08:00:00Z</updated><cc:respondsTo>t.me/scam</cc:respondsTo></entry></feed>"""
     result = load(con, write(tmp_path, "pr.atom", atom), "public_responses")
     assert (result.status, result.rows_loaded) == ("loaded", 1)
-    assert con.execute("SELECT response_id, link FROM staging.public_responses").fetchone() == ("urn:a1", "http://press.vn/a1")
+    assert con.execute("SELECT response_id, link FROM staging.public_responses").fetchone() == (
+        "urn:a1",
+        "http://press.vn/a1",
+    )
 
 
 cell = st.one_of(
-    st.just(""), st.text(max_size=12), st.sampled_from(["STTTT", "2025-04-03T10:00:00+07:00", "03/04/2025 10:00",
-    "http://a.vn/x", "facebook", "phishing", "3", "open", "=HYPERLINK(1)", "\u00a0", "'", '"', "\t"]),
-)  # fmt: skip
+    st.just(""),
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "STTTT",
+            "2025-04-03T10:00:00+07:00",
+            "03/04/2025 10:00",
+            "http://a.vn/x",
+            "facebook",
+            "phishing",
+            "3",
+            "open",
+            "=HYPERLINK(1)",
+            "\u00a0",
+            "'",
+            '"',
+            "\t",
+        ]
+    ),
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(cell, min_size=0, max_size=15), min_size=1, max_size=25))
-def test_rows_in_equals_loaded_plus_quarantined_for_any_rows(agencies: duckdb.DuckDBPyConnection, tmp_path: Path,
-                                                             rows: list[list[str]]) -> None:  # fmt: skip
+def test_rows_in_equals_loaded_plus_quarantined_for_any_rows(
+    agencies: duckdb.DuckDBPyConnection, tmp_path: Path, rows: list[list[str]]
+) -> None:
     import csv
     import io
     import uuid
@@ -257,6 +313,7 @@ def test_rows_in_equals_loaded_plus_quarantined_for_any_rows(agencies: duckdb.Du
     assert result.rows_in == result.rows_loaded + result.rows_quarantined
     stored = agencies.execute(
         "SELECT (SELECT count(*) FROM raw.cases WHERE batch_id = $b), "
-        "(SELECT count(*) FROM quarantine.rows WHERE batch_id = $b)", {"b": result.batch_id}
+        "(SELECT count(*) FROM quarantine.rows WHERE batch_id = $b)",
+        {"b": result.batch_id},
     ).fetchone()
     assert stored == (result.rows_in, result.rows_quarantined)

@@ -34,7 +34,10 @@ def one(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> object:
         ("http://user:secret@example.com/a", "example.com/a"),  # credentials never reach the key
         ("http://example.com/a/#frag", "example.com/a"),  # fragment and trailing slash dropped
         ("http://example.com/?b=2&a=1", "example.com/?a=1&b=2"),  # query sorted
-        ("http://example.com/p?utm_source=x&utm_medium=y&id=3&fbclid=z&gclid=g&igshid=i&mibextid=m&si=s", "example.com/p?id=3"),
+        (
+            "http://example.com/p?utm_source=x&utm_medium=y&id=3&fbclid=z&gclid=g&igshid=i&mibextid=m&si=s",
+            "example.com/p?id=3",
+        ),
         ("http://example.com/p?a=1&amp;b=2", "example.com/p?a=1&b=2"),  # HTML-unescaped …
         ("http://example.com/p?a=1&amp;amp;b=2", "example.com/p?a=1&amp;b=2"),  # … exactly once
         ("  http://example.com/a\t", "example.com/a"),
@@ -56,7 +59,9 @@ def test_url_key_is_null_without_a_usable_host(con: duckdb.DuckDBPyConnection, r
 
 
 def test_url_masked_hides_credentials(con: duckdb.DuckDBPyConnection) -> None:
-    assert one(con, "SELECT url_masked(?)", " http://admin:hunter2@bank.example/login ") == "http://***@bank.example/login"
+    assert (
+        one(con, "SELECT url_masked(?)", " http://admin:hunter2@bank.example/login ") == "http://***@bank.example/login"
+    )
 
 
 def test_a_url_over_2000_characters_keeps_its_full_key(con: duckdb.DuckDBPyConnection) -> None:
@@ -68,10 +73,22 @@ def _urlhaus_urls(folder: Path) -> list[str]:
     frames = [
         pl.read_csv(folder / "urlhaus_csv_online_2025-04-21_noheaderbanner.csv", infer_schema=False),
         pl.read_csv(
-            folder / "urlhaus_csv_recent_2022-09-13_sample150.csv", infer_schema=False, comment_prefix="#",
-            has_header=False, new_columns=["id", "dateadded", "url", "url_status", "last_online", "threat", "tags",
-                                           "urlhaus_link", "reporter"],
-        ),  # fmt: skip
+            folder / "urlhaus_csv_recent_2022-09-13_sample150.csv",
+            infer_schema=False,
+            comment_prefix="#",
+            has_header=False,
+            new_columns=[
+                "id",
+                "dateadded",
+                "url",
+                "url_status",
+                "last_online",
+                "threat",
+                "tags",
+                "urlhaus_link",
+                "reporter",
+            ],
+        ),
     ]
     return pl.concat([f.select("url") for f in frames])["url"].to_list()
 
@@ -167,10 +184,23 @@ def test_clean_text(con: duckdb.DuckDBPyConnection, raw: str, expected: str | No
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("1", 1), ("4", 4), ("LOW", 1), ("Medium", 2), ("high", 3), ("critical", 4), ("thấp", 1),
-     ("Trung  bình", 2), ("CAO", 3), ("nghiêm trọng", 4), ("nghie\u0302m tro\u0323ng", 4), ("7", None),
-     ("urgent", None), ("0", None)],
-)  # fmt: skip
+    [
+        ("1", 1),
+        ("4", 4),
+        ("LOW", 1),
+        ("Medium", 2),
+        ("high", 3),
+        ("critical", 4),
+        ("thấp", 1),
+        ("Trung  bình", 2),
+        ("CAO", 3),
+        ("nghiêm trọng", 4),
+        ("nghie\u0302m tro\u0323ng", 4),
+        ("7", None),
+        ("urgent", None),
+        ("0", None),
+    ],
+)
 def test_parse_severity(con: duckdb.DuckDBPyConnection, raw: str, expected: int | None) -> None:
     assert one(con, "SELECT parse_severity(?)", raw) == expected
 

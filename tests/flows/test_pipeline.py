@@ -103,7 +103,9 @@ def test_the_first_run_loads_validates_builds_and_publishes(two_runs: dict) -> N
     assert (two_runs["home"] / "reports" / "data_docs" / "index.html").exists()
     served = duckdb.connect(str(serving_path(two_runs["db"])), read_only=True)
     assert served.execute("SELECT count(*) FROM marts.case_facts").fetchall() == [(first.marts["marts.case_facts"],)]
-    assert served.execute("SELECT status FROM audit.runs ORDER BY started_at DESC LIMIT 1").fetchall() == [("completed",)]
+    assert served.execute("SELECT status FROM audit.runs ORDER BY started_at DESC LIMIT 1").fetchall() == [
+        ("completed",)
+    ]
     served.close()
 
 
@@ -113,4 +115,6 @@ def test_a_second_run_loads_nothing_and_changes_no_number(two_runs: dict) -> Non
     assert second.counts()["rows_in"] == 0
     with duckdb.connect(str(two_runs["db"]), read_only=True) as con:
         for table in MARTS:
-            assert_frame_equal(con.sql(f"SELECT * FROM {table} ORDER BY ALL").pl(), two_runs["marts_after_first"][table])
+            assert_frame_equal(
+                con.sql(f"SELECT * FROM {table} ORDER BY ALL").pl(), two_runs["marts_after_first"][table]
+            )
