@@ -77,7 +77,10 @@ def code_version() -> str:
 @task(name="ingest-file", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE, task_run_name="ingest {path.name}")
 def ingest_task(con: duckdb.DuckDBPyConnection, path: Path, source: str, run_id: str, inbox: Path) -> BatchResult:
     """Load one file as one batch (retried on I/O errors; the batch transaction makes a retry safe)."""
-    result = ingest_file(con, path, SOURCES[source], run_id=run_id, inbox=inbox)
+    return ingest_file(con, path, SOURCES[source], run_id=run_id, inbox=inbox)
+
+
+def _log_batch(result: BatchResult) -> None:
     logger = get_run_logger()
     if result.status == "loaded":
         logger.info(
@@ -91,7 +94,6 @@ def ingest_task(con: duckdb.DuckDBPyConnection, path: Path, source: str, run_id:
         logger.warning("%s: rejected (%s)", result.file_name, result.reason)
     else:
         logger.info("%s: skipped, %s", result.file_name, result.reason)
-    return result
 
 
 @task(name="build-marts", cache_policy=NONE)
@@ -99,9 +101,7 @@ def marts_task(con: duckdb.DuckDBPyConnection, as_of: datetime, settings: Settin
     """Recompute the marts from staging as of ``as_of``."""
     from transforms.build import build_marts
 
-    counts = build_marts(con, as_of, settings.sla_hours, settings.duplicate_window_h, settings.local_tz)
-    get_run_logger().info("marts: %s", ", ".join(f"{k} {v:,} rows" for k, v in counts.items()))
-    return counts
+    return build_marts(con, as_of, settings.sla_hours, settings.duplicate_window_h, settings.local_tz)
 
 
 @task(name="validate", cache_policy=NONE)
@@ -109,13 +109,7 @@ def validate_task(db: Path, run_id: str, docs_dir: Path) -> list[dict]:
     """Run the expectation suites by push-down on the warehouse file and build the Data Docs."""
     from expectations.validate import validate_warehouse
 
-    results = validate_warehouse(db, run_id, docs_dir)
-    failed = [r for r in results if not r["success"]]
-    logger = get_run_logger()
-    logger.info("validation: %d suites, %d with failures; Data Docs in %s", len(results), len(failed), docs_dir)
-    for r in failed:
-        logger.warning("validation: suite %s on %s has %s failed expectations", r["suite"], r["table"], r["failed"])
-    return results
+    return validate_warehouse(db, run_id, docs_dir)
 
 
 @task(name="publish-serving-copy", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE)
@@ -159,11 +153,25 @@ def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validatio
     try:
         for source, path in inbox_files(inbox):
             summary.batches.append(ingest_task(con, path, source, run_id, inbox))
+            _log_batch(summary.batches[-1])
         if run_validation:
             con.close()  # GX opens the file itself; reopened right after
-            summary.validation = validate_task(db, run_id, settings.home / "reports" / "data_docs")
+            docs_dir = settings.home / "reports" / "data_docs"
+            summary.validation = validate_task(db, run_id, docs_dir)
+            failed = [r for r in summary.validation if not r["success"]]
+            logger.info(
+                "validation: %d suites, %d with failures; Data Docs in %s",
+                len(summary.validation),
+                len(failed),
+                docs_dir,
+            )
+            for r in failed:
+                logger.warning(
+                    "validation: suite %s on %s: %s expectations failed", r["suite"], r["table"], r["failed"]
+                )
             con = _open(db, settings, as_of)
         summary.marts = marts_task(con, as_of, settings)
+        logger.info("marts: %s", ", ".join(f"{k} {v:,} rows" for k, v in summary.marts.items()))
         con.execute(
             "UPDATE audit.runs SET status = 'completed', finished_at = ? WHERE run_id = ?",
             [datetime.now(UTC), run_id],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 # Before anything imports Prefect: no telemetry calls from an offline machine, room for a slow first start.
@@ -38,4 +40,21 @@ def urlhaus_dir() -> Path:
     folder = SHARED_DATA / "feeds" / "urlhaus"
     if not folder.is_dir():
         pytest.skip(f"shared feed samples not found at {folder}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server for every test that runs a flow (starting one takes 10-30 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+def make_demo_inbox(folder: Path) -> Path:
+    """The seeded tiny demo inbox (every source, format and encoding; ~2k cases ending 2026-10-31)."""
+    from concord.demo.generate import generate
+
+    generate(folder, scale="tiny", seed=1, end=date(2026, 10, 31))
     return folder

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -12,6 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from concord.settings import serving_path
+from tests.conftest import make_demo_inbox
 
 pytestmark = pytest.mark.prefect
 
@@ -19,20 +19,8 @@ AS_OF = datetime(2026, 10, 31, 17, 0, tzinfo=UTC)  # local midnight after the de
 
 
 @pytest.fixture(scope="module")
-def prefect_harness() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=180):
-        yield
-
-
-@pytest.fixture(scope="module")
 def demo_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from concord.demo.generate import generate
-
-    inbox = tmp_path_factory.mktemp("inbox")
-    generate(inbox, scale="tiny", seed=1, end=date(2026, 10, 31))
-    return inbox
+    return make_demo_inbox(tmp_path_factory.mktemp("inbox"))
 
 
 @pytest.fixture(scope="module")
