@@ -19,7 +19,8 @@ from flows import parsing
 from flows.ingest import ensure_raw_table
 from flows.sources import SOURCES
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# Real public feed samples, copied byte for byte from ../shared/data/feeds (provenance in their README.md).
+FEEDS = Path(__file__).resolve().parent / "fixtures" / "feeds"
 TEST_KEY = b"test-key-not-secret"
 
 
@@ -37,10 +38,7 @@ def con() -> duckdb.DuckDBPyConnection:
 
 @pytest.fixture(scope="session")
 def urlhaus_dir() -> Path:
-    folder = SHARED_DATA / "feeds" / "urlhaus"
-    if not folder.is_dir():
-        pytest.skip(f"shared feed samples not found at {folder}")
-    return folder
+    return FEEDS / "urlhaus"
 
 
 @pytest.fixture(scope="session")
