@@ -172,7 +172,11 @@ def _context(docs_dir: Path | None) -> Any:
     if docs_dir is not None:
         sites[DATA_DOCS_SITE] = {
             "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(Path(docs_dir))},
+            # GX needs an absolute base directory (a relative one fails when the site is built).
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(Path(docs_dir).resolve()),
+            },
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         }
     config = DataContextConfig(

@@ -138,6 +138,7 @@ def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validatio
     SLA status is judged at it.
     """
     settings = Settings()
+    inbox, db = Path(inbox).resolve(), Path(db).resolve()
     started = datetime.now(UTC)
     as_of = (as_of or started).astimezone(UTC)
     run_id = f"run-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
@@ -156,7 +157,7 @@ def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validatio
             _log_batch(summary.batches[-1])
         if run_validation:
             con.close()  # GX opens the file itself; reopened right after
-            docs_dir = settings.home / "reports" / "data_docs"
+            docs_dir = (settings.home / "reports" / "data_docs").resolve()
             summary.validation = validate_task(db, run_id, docs_dir)
             failed = [r for r in summary.validation if not r["success"]]
             logger.info(

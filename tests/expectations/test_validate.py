@@ -230,3 +230,13 @@ def test_an_expectation_that_errors_is_stored_as_failed() -> None:
     (row,) = result_rows(CONTRACTS[0], [result], "r1", dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
     assert (row["success"], row["observed_value"], row["column_name"]) == (False, None, "x")
     assert json.loads(row["details"]) == {"kwargs": {"column": "x"}, "result": {}, "errors": ["boom"]}
+
+
+def test_data_docs_build_into_a_relative_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`concord demo` passes `.concord/reports/data_docs`; GX refuses relative store paths unless we resolve them."""
+    monkeypatch.chdir(tmp_path)
+    con = connect(tmp_path / "w.duckdb")
+    ensure_schema(con)
+    con.close()
+    validate_warehouse(Path("w.duckdb"), "run-relative", Path("reports/data_docs"))
+    assert (tmp_path / "reports" / "data_docs" / "index.html").exists()
