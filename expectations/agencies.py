@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from concord.codes import ROLES, TIERS
 from expectations.contract import AGENCY_CODES, TableContract, columns_exist, in_set, not_null, parameter, unique
-
-TIERS = ("national", "city", "district", "ward")
-ROLES = ("coordination", "detection", "enforcement", "telecom", "press", "verification", "sector")
 
 CONTRACT = TableContract(
     table="staging.agencies",

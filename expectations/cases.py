@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concord.codes import CATEGORIES, PLATFORMS, STATUSES
 from expectations.contract import (
     AGENCY_CODES,
     TableContract,
@@ -14,19 +15,6 @@ from expectations.contract import (
     row_count_at_least,
     unique_together,
 )
-
-PLATFORMS = ("facebook", "youtube", "tiktok", "zalo", "telegram", "x", "website", "other")
-CATEGORIES = (
-    "scam_fraud",
-    "phishing",
-    "malware",
-    "impersonation",
-    "harassment",
-    "health_misinfo",
-    "disaster_misinfo",
-    "other",
-)
-STATUSES = ("open", "triaged", "referred", "actioned", "closed", "rejected")
 
 COLUMNS = (
     "agency_code",

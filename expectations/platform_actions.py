@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concord.codes import ACTIONS
 from expectations.cases import PLATFORMS
 from expectations.contract import (
     AGENCY_CODES,
@@ -13,8 +14,6 @@ from expectations.contract import (
     parameter,
     unique,
 )
-
-ACTIONS = ("removed", "restricted", "geo_blocked", "labelled", "no_violation", "no_response", "pending")
 
 COLUMNS = (
     "request_id",

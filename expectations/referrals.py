@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concord.codes import OUTCOMES
 from expectations.contract import (
     AGENCY_CODES,
     TableContract,
@@ -12,8 +13,6 @@ from expectations.contract import (
     parameter,
     unique,
 )
-
-OUTCOMES = ("accepted", "declined", "returned", "completed")
 
 COLUMNS = (
     "referral_id",

@@ -10,25 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from concord.codes import ENFORCEMENT_ACTIONS
+
 LOCAL_OFFSET_S = 7 * 3600  # Asia/Ho_Chi_Minh is UTC+07:00 all year (no daylight-saving time since 1975).
 HOUR = 3600
 DAY = 86400
 
-PLATFORMS = ("facebook", "youtube", "tiktok", "zalo", "telegram", "x", "website", "other")
-CATEGORIES = (
-    "scam_fraud",
-    "phishing",
-    "malware",
-    "impersonation",
-    "harassment",
-    "health_misinfo",
-    "disaster_misinfo",
-    "other",
-)
-STATUSES = ("open", "triaged", "referred", "actioned", "closed", "rejected")
-ACTIONS = ("removed", "restricted", "geo_blocked", "labelled", "no_violation", "no_response", "pending")
-ENFORCEMENT = ("removed", "restricted", "geo_blocked", "labelled")
-OUTCOMES = ("accepted", "declined", "returned", "completed")
+ENFORCEMENT = ENFORCEMENT_ACTIONS  # the order matters: enforcement codes come first in ACTIONS
 
 CASE_COLUMNS = (
     "case_id",

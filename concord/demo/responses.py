@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from concord.demo.reference import CATEGORIES, HOUR, PUBLISHERS, RESPONSE_TITLES, RESPONSE_TOPICS
+from concord.codes import CATEGORIES
+from concord.demo.reference import HOUR, PUBLISHERS, RESPONSE_TITLES, RESPONSE_TOPICS
 from concord.demo.urls import url_variants
 from concord.demo.world import C, World, local_month, lognormal_s, stream
 

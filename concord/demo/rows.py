@@ -12,18 +12,8 @@ import re
 import numpy as np
 import polars as pl
 
-from concord.demo.reference import (
-    ACTIONS,
-    AGENCIES,
-    CATEGORIES,
-    EMAIL_DOMAINS,
-    GENERIC_NOTES,
-    NOTES,
-    OUTCOMES,
-    PII_TEMPLATES,
-    PLATFORMS,
-    STATUSES,
-)
+from concord.codes import ACTIONS, CATEGORIES, OUTCOMES, PLATFORMS, STATUSES
+from concord.demo.reference import AGENCIES, EMAIL_DOMAINS, GENERIC_NOTES, NOTES, PII_TEMPLATES
 from concord.demo.urls import cat, handle_pool, pick, random_digits, url_variants
 from concord.demo.world import NEVER, World, local_month, stream
 

@@ -11,6 +11,7 @@ import idna
 import numpy as np
 import polars as pl
 
+from concord.codes import PLATFORMS
 from concord.demo.reference import (
     ALNUM,
     FAMILY,
@@ -19,7 +20,6 @@ from concord.demo.reference import (
     LOWER_ALNUM,
     MIDDLE,
     PAGE_WORDS,
-    PLATFORMS,
     SCAM_STEMS,
     SCAM_STEMS2,
     SCAM_TLDS,

@@ -14,11 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import polars as pl
 
+from concord.codes import ACTIONS, CATEGORIES, PLATFORMS, STATUSES
 from concord.demo.reference import (
-    ACTIONS,
     AGENCIES,
     BURSTS,
-    CATEGORIES,
     CATEGORY_MIX,
     DAY,
     ENFORCEMENT,
@@ -27,12 +26,10 @@ from concord.demo.reference import (
     LOCAL_OFFSET_S,
     PLATFORM_BEHAVIOUR,
     PLATFORM_MIX,
-    PLATFORMS,
     REJECT_RATE,
     REQUEST_RATE,
     ROUTES,
     SEVERITY_MIX,
-    STATUSES,
     WEEKDAY_WEIGHT,
 )
 from concord.demo.urls import item_urls
