@@ -61,18 +61,45 @@ def test_cases_contract_covers_the_brief() -> None:
     assert {"$PARAMETER": AGENCY_CODES} in [c.kwargs.get("value_set") for c in cases.CONTRACT.checks]
 
 
-def test_code_sets_match_the_loader() -> None:
-    # The contract states the codes independently of the loader on purpose (a loader bug must not
-    # teach the validator), so this test is what keeps the two from drifting apart.
-    from flows import sources
+def test_code_sets_are_the_specs() -> None:
+    # The loader, the suites and the demo share concord/codes.py; this states PRODUCT.md's lists once more,
+    # independently, so that a typo there cannot teach the loader and the validator the same wrong code.
+    from concord import codes
 
-    assert cases.PLATFORMS == sources.PLATFORMS
-    assert cases.CATEGORIES == sources.CATEGORIES
-    assert cases.STATUSES == sources.STATUSES
-    assert agencies.TIERS == sources.TIERS
-    assert agencies.ROLES == sources.ROLES
-    assert platform_actions.ACTIONS == sources.ACTIONS
-    assert referrals.OUTCOMES == sources.OUTCOMES
+    assert set(codes.PLATFORMS) == {"facebook", "youtube", "tiktok", "zalo", "telegram", "x", "website", "other"}
+    assert set(codes.CATEGORIES) == {
+        "scam_fraud",
+        "phishing",
+        "malware",
+        "impersonation",
+        "harassment",
+        "health_misinfo",
+        "disaster_misinfo",
+        "other",
+    }
+    assert set(codes.STATUSES) == {"open", "triaged", "referred", "actioned", "closed", "rejected"}
+    assert set(codes.TIERS) == {"national", "city", "district", "ward"}
+    assert set(codes.ROLES) == {
+        "coordination",
+        "detection",
+        "enforcement",
+        "telecom",
+        "press",
+        "verification",
+        "sector",
+    }
+    assert set(codes.ACTIONS) == {
+        "removed",
+        "restricted",
+        "geo_blocked",
+        "labelled",
+        "no_violation",
+        "no_response",
+        "pending",
+    }
+    assert set(codes.ENFORCEMENT_ACTIONS) == {"removed", "restricted", "geo_blocked", "labelled"}
+    assert set(codes.OUTCOMES) == {"accepted", "declined", "returned", "completed"}
+    assert cases.PLATFORMS is codes.PLATFORMS and platform_actions.ACTIONS is codes.ACTIONS
 
 
 def test_version_changes_exactly_when_a_check_does() -> None:
