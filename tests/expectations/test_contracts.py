@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from concord.warehouse import SCHEMA_SQL, connect, ensure_schema
-from expectations import agencies, cases, platform_actions, referrals
+from expectations import cases, platform_actions
 from expectations.contract import AGENCY_CODES, TableContract, between, not_before, unique_together
 from expectations.suites import CONTRACTS
 
