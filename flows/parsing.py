@@ -28,8 +28,9 @@ _MACROS = rf"""
 CREATE OR REPLACE TEMP MACRO clean_text(s) AS
     nullif(trim(regexp_replace(regexp_replace(nfc_normalize(s), '{_INVISIBLE}', '', 'g'), '{_SPACES}', ' ', 'g')), '');
 
--- A header or code: clean text, lower case, inner whitespace runs as one space.
-CREATE OR REPLACE TEMP MACRO clean_code(s) AS lower(regexp_replace(clean_text(s), '\s+', ' ', 'g'));
+-- A code: lower case, inner whitespace runs as one space (`code_of` takes text that is already clean).
+CREATE OR REPLACE TEMP MACRO code_of(t) AS lower(regexp_replace(t, '\s+', ' ', 'g'));
+CREATE OR REPLACE TEMP MACRO clean_code(s) AS code_of(clean_text(s));
 
 -- Timestamps: ISO 8601 with offset or Z; ISO without offset, dd/mm/yyyy[ HH:MM[:SS]] (day first) and Excel
 -- serial days are local time at `offset_h` hours east of UTC. Anything else is NULL (a quarantine reason).

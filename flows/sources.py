@@ -16,36 +16,74 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
+# The checks below read the relation `v` of `_typed`: every source column as cleaned text under its own name,
+# and parsed values as `<column>_v`. Each value is computed once per row, however many checks read it.
+
+
 def _missing(*columns: str) -> str:
-    return ", ".join(f"CASE WHEN clean_text(src.{c}) IS NULL THEN 'missing:{c}' END" for c in columns)
+    return ", ".join(f"CASE WHEN {c} IS NULL THEN 'missing:{c}' END" for c in columns)
 
 
-def _timestamps(offset: str, *columns: str) -> str:
+def _timestamps(*columns: str) -> str:
     """Reason codes for timestamps that do not parse or lie after the run's as-of time."""
     return ", ".join(
-        f"CASE WHEN clean_text(src.{c}) IS NOT NULL AND parse_ts(src.{c}, {offset}) IS NULL THEN 'bad_timestamp:{c}' "
-        f"WHEN parse_ts(src.{c}, {offset}) > run_as_of() THEN 'future:{c}' END"
+        f"CASE WHEN {c} IS NOT NULL AND {c}_v IS NULL THEN 'bad_timestamp:{c}' "
+        f"WHEN {c}_v > run_as_of() THEN 'future:{c}' END"
         for c in columns
     )
 
 
 def _known_agency(*columns: str) -> str:
     return ", ".join(
-        f"CASE WHEN clean_text(src.{c}) IS NOT NULL AND upper(clean_text(src.{c})) NOT IN "
-        f"(SELECT agency_code FROM staging.agencies) THEN 'unknown_agency:{c}' END"
+        f"CASE WHEN {c}_v NOT IN (SELECT agency_code FROM staging.agencies) THEN 'unknown_agency:{c}' END"
         for c in columns
     )
 
 
-def _order(later: str, earlier: str, offset: str) -> str:
-    return (
-        f"CASE WHEN parse_ts(src.{later}, {offset}) < parse_ts(src.{earlier}, {offset}) "
-        f"THEN 'time_order:{later}_before_{earlier}' END"
-    )
+def _order(later: str, earlier: str) -> str:
+    return f"CASE WHEN {later}_v < {earlier}_v THEN 'time_order:{later}_before_{earlier}' END"
 
 
 def _code(column: str, values: tuple[str, ...], reason: str) -> str:
-    return f"CASE WHEN clean_text(src.{column}) IS NOT NULL AND clean_code(src.{column}) NOT IN {_in(values)} THEN '{reason}' END"
+    return f"CASE WHEN {column}_v NOT IN {_in(values)} THEN '{reason}' END"
+
+
+def _typed(
+    columns: tuple[str, ...],
+    parsed: dict[str, str],
+    select: str,
+    reasons: list[str],
+    *,
+    text_from: str = "src",
+    readable: tuple[str, str] | None = None,
+) -> str:
+    """The typing SQL of a source: clean every column once (``t``), parse once (``v``), then select and check.
+
+    ``readable`` = (condition, reason): rows failing the condition get only that reason (e.g. bad JSON).
+    """
+    cleaned = ", ".join(f"clean_text({c}) AS {c}" for c in columns)
+    values = ", ".join(f"{expr} AS {name}_v" for name, expr in parsed.items())
+    checks = f"reasons([{', '.join(reasons)}])"
+    if readable:
+        checks = f"CASE WHEN {readable[0]} THEN {checks} ELSE ['{readable[1]}'] END"
+    keep = f", {readable[0]}" if readable else ""
+    return f"""
+        WITH t AS (SELECT row_number{keep}, {cleaned} FROM {text_from}),
+             v AS (SELECT t.*, {values} FROM t)
+        SELECT row_number, {select}, {checks} AS reasons
+        FROM v"""
+
+
+def _ts(*columns: str, offset: int) -> dict[str, str]:
+    return {c: f"parse_ts_clean({c}, {offset})" for c in columns}
+
+
+def _codes(*columns: str) -> dict[str, str]:
+    return {c: f"code_of({c})" for c in columns}
+
+
+def _agencies(*columns: str) -> dict[str, str]:
+    return {c: f"upper({c})" for c in columns}
 
 
 @dataclass(frozen=True)
@@ -71,8 +109,8 @@ class Source:
         return mapping
 
 
-AGENCY_OFFSET = "7"  # hours east of UTC for agency timestamps without offset (Asia/Ho_Chi_Minh)
-FEED_OFFSET = "0"  # public feeds without offset are UTC
+AGENCY_OFFSET = 7  # hours east of UTC for agency timestamps without offset (Asia/Ho_Chi_Minh)
+FEED_OFFSET = 0  # public feeds without offset are UTC
 
 AGENCIES = Source(
     name="agencies",
@@ -90,13 +128,18 @@ AGENCIES = Source(
         "đơn vị cấp trên": "parent_code",
     },
     staging_columns=("agency_code", "name", "name_en", "tier", "role", "parent_code"),
-    typed_sql=f"""
-        SELECT row_number, upper(clean_text(agency_code)) AS agency_code, clean_text(name) AS name, clean_text(name_en) AS name_en,
-               clean_code(tier) AS tier, clean_code(role) AS role, upper(clean_text(parent_code)) AS parent_code,
-               reasons([{_missing("agency_code", "name", "tier", "role")},
-                        {_code("tier", TIERS, "unknown_tier")}, {_code("role", ROLES, "unknown_role")}]) AS reasons
-        FROM src""",
+    typed_sql=_typed(
+        ("agency_code", "name", "name_en", "tier", "role", "parent_code"),
+        {**_agencies("agency_code", "parent_code"), **_codes("tier", "role")},
+        "agency_code_v AS agency_code, name, name_en, tier_v AS tier, role_v AS role, parent_code_v AS parent_code",
+        [
+            _missing("agency_code", "name", "tier", "role"),
+            _code("tier", TIERS, "unknown_tier"),
+            _code("role", ROLES, "unknown_role"),
+        ],
+    ),
 )
+
 
 CASES = Source(
     name="cases",
@@ -149,35 +192,49 @@ CASES = Source(
         "account_pseudonym",
         "notes",
     ),
-    typed_sql=f"""
-        SELECT row_number, upper(clean_text(agency_code)) AS agency_code, clean_text(case_id) AS case_id,
-               parse_ts(detected_at, {AGENCY_OFFSET}) AS detected_at, url AS url, url_key(url) AS url_key,
-               clean_code(platform) AS platform, clean_code(category) AS category,
-               parse_severity(severity) AS severity,
-               try_cast(regexp_replace(clean_text(reach), '[.,\\s]', '', 'g') AS BIGINT) AS reach,
-               clean_code(status) AS status,
-               parse_ts(triaged_at, {AGENCY_OFFSET}) AS triaged_at, parse_ts(closed_at, {AGENCY_OFFSET}) AS closed_at,
-               account_handle AS account_pseudonym, notes AS notes,
-               reasons([
-                   {_missing("case_id", "agency_code", "detected_at", "url", "platform", "category", "severity", "status")},
-                   {_timestamps(AGENCY_OFFSET, "detected_at", "triaged_at", "closed_at")},
-                   {_known_agency("agency_code")},
-                   {_code("platform", PLATFORMS, "unknown_platform")},
-                   {_code("category", CATEGORIES, "unknown_category")},
-                   {_code("status", STATUSES, "unknown_status")},
-                   CASE WHEN clean_text(severity) IS NOT NULL AND parse_severity(severity) IS NULL THEN 'bad_severity' END,
-                   CASE WHEN clean_text(reach) IS NOT NULL AND coalesce(try_cast(
-                        regexp_replace(clean_text(reach), '[.,\\s]', '', 'g') AS BIGINT) < 0, true) THEN 'bad_reach' END,
-                   CASE WHEN clean_text(url) IS NOT NULL AND url_key(url) IS NULL THEN 'bad_url' END,
-                   {_order("triaged_at", "detected_at", AGENCY_OFFSET)},
-                   {_order("closed_at", "detected_at", AGENCY_OFFSET)}
-               ]) AS reasons
-        FROM src""",
+    typed_sql=_typed(
+        (
+            "case_id",
+            "agency_code",
+            "detected_at",
+            "url",
+            "platform",
+            "category",
+            "severity",
+            "reach",
+            "status",
+            "triaged_at",
+            "closed_at",
+            "account_handle",
+            "notes",
+        ),
+        {
+            **_agencies("agency_code"),
+            **_ts("detected_at", "triaged_at", "closed_at", offset=AGENCY_OFFSET),
+            **_codes("platform", "category", "status"),
+            "url": "url_key(url)",
+            "severity": "parse_severity_code(code_of(severity))",
+            "reach": "try_cast(regexp_replace(reach, '[.,\\s]', '', 'g') AS BIGINT)",
+        },
+        """agency_code_v AS agency_code, case_id, detected_at_v AS detected_at, url, url_v AS url_key,
+           platform_v AS platform, category_v AS category, severity_v AS severity, reach_v AS reach,
+           status_v AS status, triaged_at_v AS triaged_at, closed_at_v AS closed_at,
+           account_handle AS account_pseudonym, notes""",
+        [
+            _missing("case_id", "agency_code", "detected_at", "url", "platform", "category", "severity", "status"),
+            _timestamps("detected_at", "triaged_at", "closed_at"),
+            _known_agency("agency_code"),
+            _code("platform", PLATFORMS, "unknown_platform"),
+            _code("category", CATEGORIES, "unknown_category"),
+            _code("status", STATUSES, "unknown_status"),
+            "CASE WHEN severity IS NOT NULL AND severity_v IS NULL THEN 'bad_severity' END",
+            "CASE WHEN reach IS NOT NULL AND coalesce(reach_v < 0, true) THEN 'bad_reach' END",
+            "CASE WHEN url IS NOT NULL AND url_v IS NULL THEN 'bad_url' END",
+            _order("triaged_at", "detected_at"),
+            _order("closed_at", "detected_at"),
+        ],
+    ),
 )
-
-
-def _json(field_name: str) -> str:
-    return f"clean_text(json_extract_string(line, '$.{field_name}'))"
 
 
 _REFERRAL_FIELDS = (
@@ -192,6 +249,8 @@ _REFERRAL_FIELDS = (
     "outcome",
 )
 
+_REFERRAL_STRUCT = "{" + ", ".join(f'"{f}": "VARCHAR"' for f in _REFERRAL_FIELDS) + "}"
+
 REFERRALS = Source(
     name="referrals",
     columns=("line",),
@@ -199,31 +258,36 @@ REFERRALS = Source(
     key=("referral_id",),
     line_based=True,
     staging_columns=_REFERRAL_FIELDS,
-    # The JSON is unpacked first (as `src` of the checks), so the shared checks read plain columns.
-    typed_sql=f"""
-        WITH j AS (
-            SELECT row_number, line, coalesce(CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' END, false) AS is_object
-            FROM incoming
-        ), src AS (
-            SELECT row_number, is_object, {", ".join(f"CASE WHEN is_object THEN {_json(f)} END AS {f}" for f in _REFERRAL_FIELDS)}
-            FROM j
-        )
-        SELECT row_number, clean_text(referral_id) AS referral_id, upper(case_agency) AS case_agency, case_id,
-               upper(from_agency) AS from_agency, upper(to_agency) AS to_agency,
-               parse_ts(sent_at, {AGENCY_OFFSET}) AS sent_at,
-               parse_ts(acknowledged_at, {AGENCY_OFFSET}) AS acknowledged_at,
-               parse_ts(completed_at, {AGENCY_OFFSET}) AS completed_at,
-               CASE WHEN clean_code(outcome) IN ('null', 'none') THEN NULL ELSE clean_code(outcome) END AS outcome,
-               CASE WHEN NOT is_object THEN ['malformed_json'] ELSE reasons([
-                   {_missing("referral_id", "case_agency", "case_id", "from_agency", "to_agency", "sent_at")},
-                   {_timestamps(AGENCY_OFFSET, "sent_at", "acknowledged_at", "completed_at")},
-                   {_known_agency("case_agency", "from_agency", "to_agency")},
-                   CASE WHEN clean_code(outcome) NOT IN {_in((*OUTCOMES, "null", "none"))} THEN 'unknown_outcome' END,
-                   {_order("acknowledged_at", "sent_at", AGENCY_OFFSET)},
-                   {_order("completed_at", "sent_at", AGENCY_OFFSET)}
-               ]) END AS reasons
-        FROM src""",
+    # Each line is parsed once into a struct (`f`); non-objects and bad JSON only get `malformed_json`.
+    typed_sql=_typed(
+        _REFERRAL_FIELDS,
+        {
+            **_agencies("case_agency", "from_agency", "to_agency"),
+            **_ts("sent_at", "acknowledged_at", "completed_at", offset=AGENCY_OFFSET),
+            **_codes("outcome"),
+        },
+        """referral_id, case_agency_v AS case_agency, case_id, from_agency_v AS from_agency, to_agency_v AS to_agency,
+           sent_at_v AS sent_at, acknowledged_at_v AS acknowledged_at, completed_at_v AS completed_at,
+           CASE WHEN outcome_v IN ('null', 'none') THEN NULL ELSE outcome_v END AS outcome""",
+        [
+            _missing("referral_id", "case_agency", "case_id", "from_agency", "to_agency", "sent_at"),
+            _timestamps("sent_at", "acknowledged_at", "completed_at"),
+            _known_agency("case_agency", "from_agency", "to_agency"),
+            _code("outcome", (*OUTCOMES, "null", "none"), "unknown_outcome"),
+            _order("acknowledged_at", "sent_at"),
+            _order("completed_at", "sent_at"),
+        ],
+        readable=("is_object", "malformed_json"),
+        text_from=f"""(
+            SELECT row_number, is_object, f.* FROM (
+                SELECT row_number, is_object,
+                       CASE WHEN is_object THEN json_transform(line, '{_REFERRAL_STRUCT}') END AS f
+                FROM (SELECT row_number, line,
+                             coalesce(CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' END, false) AS is_object
+                      FROM src)))""",
+    ),
 )
+
 
 PLATFORM_ACTIONS = Source(
     name="platform_actions",
@@ -240,21 +304,26 @@ PLATFORM_ACTIONS = Source(
         "kết quả": "action",
     },
     staging_columns=("request_id", "case_agency", "case_id", "platform", "requested_at", "responded_at", "action"),
-    typed_sql=f"""
-        SELECT row_number, clean_text(request_id) AS request_id, upper(clean_text(case_agency)) AS case_agency,
-               clean_text(case_id) AS case_id, clean_code(platform) AS platform,
-               parse_ts(requested_at, {AGENCY_OFFSET}) AS requested_at,
-               parse_ts(responded_at, {AGENCY_OFFSET}) AS responded_at, clean_code(action) AS action,
-               reasons([
-                   {_missing("request_id", "case_agency", "case_id", "platform", "requested_at", "action")},
-                   {_timestamps(AGENCY_OFFSET, "requested_at", "responded_at")},
-                   {_known_agency("case_agency")},
-                   {_code("platform", PLATFORMS, "unknown_platform")},
-                   {_code("action", ACTIONS, "unknown_action")},
-                   {_order("responded_at", "requested_at", AGENCY_OFFSET)}
-               ]) AS reasons
-        FROM src""",
+    typed_sql=_typed(
+        ("request_id", "case_agency", "case_id", "platform", "requested_at", "responded_at", "action"),
+        {
+            **_agencies("case_agency"),
+            **_ts("requested_at", "responded_at", offset=AGENCY_OFFSET),
+            **_codes("platform", "action"),
+        },
+        """request_id, case_agency_v AS case_agency, case_id, platform_v AS platform, requested_at_v AS requested_at,
+           responded_at_v AS responded_at, action_v AS action""",
+        [
+            _missing("request_id", "case_agency", "case_id", "platform", "requested_at", "action"),
+            _timestamps("requested_at", "responded_at"),
+            _known_agency("case_agency"),
+            _code("platform", PLATFORMS, "unknown_platform"),
+            _code("action", ACTIONS, "unknown_action"),
+            _order("responded_at", "requested_at"),
+        ],
+    ),
 )
+
 
 PUBLIC_RESPONSES = Source(
     name="public_responses",
@@ -262,17 +331,20 @@ PUBLIC_RESPONSES = Source(
     required=("response_id", "published"),
     key=("response_id",),
     staging_columns=("response_id", "link", "title", "published_at", "category"),
-    typed_sql=f"""
-        SELECT row_number, clean_text(response_id) AS response_id, clean_text(link) AS link, clean_text(title) AS title,
-               parse_ts(published, {FEED_OFFSET}) AS published_at, clean_code(category) AS category,
-               from_json(responds_to, '["VARCHAR"]') AS targets,
-               reasons([
-                   {_missing("response_id", "published")},
-                   {_timestamps(FEED_OFFSET, "published")},
-                   CASE WHEN len(list_filter(from_json(responds_to, '["VARCHAR"]'), lambda u: url_key(u) IS NULL)) > 0
-                        THEN 'bad_url:responds_to' END
-               ]) AS reasons
-        FROM src""",
+    typed_sql=_typed(
+        ("response_id", "link", "title", "published", "category", "responds_to"),
+        {
+            **_ts("published", offset=FEED_OFFSET),
+            **_codes("category"),
+            "responds_to": "from_json(responds_to, '[\"VARCHAR\"]')",
+        },
+        """response_id, link, title, published_v AS published_at, category_v AS category, responds_to_v AS targets""",
+        [
+            _missing("response_id", "published"),
+            _timestamps("published"),
+            "CASE WHEN len(list_filter(responds_to_v, lambda u: url_key(u) IS NULL)) > 0 THEN 'bad_url:responds_to' END",
+        ],
+    ),
 )
 
 SOURCES: dict[str, Source] = {s.name: s for s in (AGENCIES, CASES, REFERRALS, PLATFORM_ACTIONS, PUBLIC_RESPONSES)}
