@@ -162,34 +162,36 @@ def ingest_file(
         raise
     finally:
         con.unregister("incoming")
-        con.execute("DROP TABLE IF EXISTS temp.typed")
     return result
 
 
 def _load(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[int, int, int]:
-    """Write raw, quarantine and staging rows for the registered ``incoming`` frame; return (in, loaded, quarantined)."""
+    """Write raw, quarantine and staging rows for the registered ``incoming`` frame; return (in, loaded, quarantined).
+
+    The protected rows are materialised once (``temp.src``); typing reads them once; the raw JSON of a row is
+    built only for the rows that go to quarantine.
+    """
     protect = ", ".join(f"{expr} AS {col}" for col, expr in source.protect.items())
-    src = f"SELECT * REPLACE ({protect}) FROM incoming" if protect else "SELECT * FROM incoming"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE src AS SELECT * {f'REPLACE ({protect})' if protect else ''} FROM incoming"
+    )
     lineage = ", ".join(LINEAGE_COLUMNS)
     columns = ", ".join(source.columns)
-    raw_json = (
-        "CASE WHEN json_valid(src.line) THEN src.line::JSON ELSE to_json(src.line) END"
-        if source.line_based
-        else f"to_json(struct_pack({', '.join(f'{c} := src.{c}' for c in source.columns)}))"
-    )
+    con.execute(f"INSERT INTO raw.{source.name} ({lineage}, {columns}) SELECT {lineage}, {columns} FROM temp.src")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE typed AS
-            WITH src AS ({src})
-            SELECT src.batch_id, src.source, src.file_name, src.file_sha256, src.ingested_at,
-                   {raw_json} AS raw_json,
-                   t.* REPLACE (CASE WHEN src.malformed THEN list_append(t.reasons, 'malformed_row')
-                                     ELSE t.reasons END AS reasons)
-            FROM src JOIN ({source.typed_sql}) t USING (row_number)"""
+            SELECT * REPLACE (CASE WHEN malformed THEN list_append(reasons, 'malformed_row') ELSE reasons END AS reasons)
+            FROM ({source.typed_sql})"""
     )
-    con.execute(f"INSERT INTO raw.{source.name} ({lineage}, {columns}) SELECT {lineage}, {columns} FROM ({src})")
+    raw_json = (
+        "CASE WHEN json_valid(s.line) THEN s.line::JSON ELSE to_json(s.line) END"
+        if source.line_based
+        else f"to_json(struct_pack({', '.join(f'{c} := s.{c}' for c in source.columns)}))"
+    )
     con.execute(
-        """INSERT INTO quarantine.rows
-           SELECT batch_id, source, row_number, reasons, raw_json FROM temp.typed WHERE len(reasons) > 0"""
+        f"""INSERT INTO quarantine.rows
+            SELECT s.batch_id, s.source, s.row_number, t.reasons, {raw_json}
+            FROM temp.typed t JOIN temp.src s USING (row_number) WHERE len(t.reasons) > 0"""
     )
     key = ", ".join(source.key)
     staging_columns = ", ".join(source.staging_columns)
@@ -206,11 +208,12 @@ def _load(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[int, int, int
     )
     if source.name == "public_responses":
         _load_response_targets(con)
-    con.execute("DROP TABLE temp.good")
     row = con.execute(
         "SELECT count(*), count(*) FILTER (len(reasons) = 0), count(*) FILTER (len(reasons) > 0) FROM temp.typed"
     ).fetchone()
     assert row is not None
+    for table in ("good", "typed", "src"):
+        con.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return int(row[0]), int(row[1]), int(row[2])
 
 

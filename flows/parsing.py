@@ -55,7 +55,8 @@ CREATE OR REPLACE TEMP MACRO url_unescape(s) AS regexp_replace(s, '&(amp|#38|#x2
 -- The URL as received after cleaning: trimmed, invisible characters gone, inner spaces %20, scheme added.
 CREATE OR REPLACE TEMP MACRO url_with_scheme(s) AS
     CASE WHEN regexp_matches(s, '^[A-Za-z][A-Za-z0-9+.-]*://') THEN s ELSE 'http://' || s END;
-CREATE OR REPLACE TEMP MACRO url_prepared(raw) AS url_with_scheme(replace(url_unescape(clean_text(raw)), ' ', '%20'));
+CREATE OR REPLACE TEMP MACRO url_prepared_text(t) AS url_with_scheme(replace(url_unescape(t), ' ', '%20'));
+CREATE OR REPLACE TEMP MACRO url_prepared(raw) AS url_prepared_text(clean_text(raw));
 
 -- The URL parts: scheme, authority (user-info, host, port), path, query (without '?'); fragment dropped.
 CREATE OR REPLACE TEMP MACRO url_parts(u) AS
@@ -97,8 +98,9 @@ CREATE OR REPLACE TEMP MACRO url_key_with_host(x, host) AS
     END;
 CREATE OR REPLACE TEMP MACRO url_key_of(x) AS
     list_transform([url_host(x.authority)], lambda h: url_key_with_host(x, h))[1];
-CREATE OR REPLACE TEMP MACRO url_key(raw) AS
-    list_transform([url_parts(url_prepared(raw))], lambda x: url_key_of(x))[1];
+CREATE OR REPLACE TEMP MACRO url_key_text(t) AS
+    list_transform([url_parts(url_prepared_text(t))], lambda x: url_key_of(x))[1];
+CREATE OR REPLACE TEMP MACRO url_key(raw) AS url_key_text(clean_text(raw));
 
 -- Free-text notes with e-mail addresses, Vietnamese phone numbers and 9/12-digit ID numbers replaced.
 CREATE OR REPLACE TEMP MACRO scrub_notes(raw) AS

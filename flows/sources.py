@@ -56,21 +56,24 @@ def _typed(
     *,
     text_from: str = "src",
     readable: tuple[str, str] | None = None,
+    clean_already: tuple[str, ...] = (),
 ) -> str:
     """The typing SQL of a source: clean every column once (``t``), parse once (``v``), then select and check.
 
     ``readable`` = (condition, reason): rows failing the condition get only that reason (e.g. bad JSON).
     """
-    cleaned = ", ".join(f"clean_text({c}) AS {c}" for c in columns)
+    # Protected columns were cleaned by their protection (url_masked, pseudonym, scrub_notes) already.
+    cleaned = ", ".join(c if c in clean_already else f"clean_text({c}) AS {c}" for c in columns)
     values = ", ".join(f"{expr} AS {name}_v" for name, expr in parsed.items())
     checks = f"reasons([{', '.join(reasons)}])"
     if readable:
         checks = f"CASE WHEN {readable[0]} THEN {checks} ELSE ['{readable[1]}'] END"
     keep = f", {readable[0]}" if readable else ""
+    # row_number, batch_id and malformed (a row of the wrong width, flagged by the reader) pass straight through.
     return f"""
-        WITH t AS (SELECT row_number{keep}, {cleaned} FROM {text_from}),
+        WITH t AS (SELECT row_number, batch_id, malformed{keep}, {cleaned} FROM {text_from}),
              v AS (SELECT t.*, {values} FROM t)
-        SELECT row_number, {select}, {checks} AS reasons
+        SELECT row_number, batch_id, malformed, {select}, {checks} AS reasons
         FROM v"""
 
 
@@ -141,6 +144,9 @@ AGENCIES = Source(
 )
 
 
+# Handles become keyed pseudonyms, notes lose e-mails and phone/ID numbers, URLs lose their credentials.
+CASE_PROTECT = {"account_handle": "pseudonym(account_handle)", "notes": "scrub_notes(notes)", "url": "url_masked(url)"}
+
 CASES = Source(
     name="cases",
     columns=(
@@ -175,7 +181,7 @@ CASES = Source(
         "tài khoản": "account_handle",
         "ghi chú": "notes",
     },
-    protect={"account_handle": "pseudonym(account_handle)", "notes": "scrub_notes(notes)", "url": "url_masked(url)"},
+    protect=CASE_PROTECT,
     staging_columns=(
         "agency_code",
         "case_id",
@@ -212,7 +218,7 @@ CASES = Source(
             **_agencies("agency_code"),
             **_ts("detected_at", "triaged_at", "closed_at", offset=AGENCY_OFFSET),
             **_codes("platform", "category", "status"),
-            "url": "url_key(url)",
+            "url": "url_key_text(url)",
             "severity": "parse_severity_code(code_of(severity))",
             "reach": "try_cast(regexp_replace(reach, '[.,\\s]', '', 'g') AS BIGINT)",
         },
@@ -233,6 +239,7 @@ CASES = Source(
             _order("triaged_at", "detected_at"),
             _order("closed_at", "detected_at"),
         ],
+        clean_already=tuple(CASE_PROTECT),
     ),
 )
 
@@ -279,10 +286,10 @@ REFERRALS = Source(
         ],
         readable=("is_object", "malformed_json"),
         text_from=f"""(
-            SELECT row_number, is_object, f.* FROM (
-                SELECT row_number, is_object,
+            SELECT row_number, batch_id, malformed, is_object, f.* FROM (
+                SELECT row_number, batch_id, malformed, is_object,
                        CASE WHEN is_object THEN json_transform(line, '{_REFERRAL_STRUCT}') END AS f
-                FROM (SELECT row_number, line,
+                FROM (SELECT row_number, batch_id, malformed, line,
                              coalesce(CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' END, false) AS is_object
                       FROM src)))""",
     ),
