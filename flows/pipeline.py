@@ -120,6 +120,7 @@ def publish_task(con: duckdb.DuckDBPyConnection, target: Path) -> str:
 
 def _open(db: Path, settings: Settings, as_of: datetime) -> duckdb.DuckDBPyConnection:
     con = connect(db)
+    con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
     ensure_schema(con)
     for source in SOURCES.values():
         ensure_raw_table(con, source)
