@@ -17,6 +17,12 @@ import duckdb
 SERVED_TABLES = (
     "marts.case_facts",
     "marts.kpi_daily",
+    "marts.handoffs",
+    "marts.platform_requests",
+    "marts.backlog_daily",
+    "marts.public_response_coverage",
+    "marts.recurrence",
+    "marts.hotspots",
     "staging.agencies",
     "audit.runs",
     "audit.batches",

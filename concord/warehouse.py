@@ -160,7 +160,95 @@ CREATE TABLE IF NOT EXISTS marts.case_facts (
     sla_target_h                DOUBLE NOT NULL,
     sla_status                  VARCHAR NOT NULL,   -- met, breached, pending
     is_uncoordinated_duplicate  BOOLEAN NOT NULL,
+    reach                       BIGINT,
+    referrals                   BIGINT NOT NULL,    -- hand-offs of this case sent by as_of
+    outcome                     VARCHAR NOT NULL,   -- case-flow end state: actioned, closed, rejected, open
     as_of                       TIMESTAMPTZ NOT NULL
+);
+
+-- Row-level facts per referral: hand-off acknowledgement and ping-pong (one row per referral_id).
+CREATE TABLE IF NOT EXISTS marts.handoffs (
+    referral_id       VARCHAR NOT NULL,
+    case_agency       VARCHAR NOT NULL,
+    case_id           VARCHAR NOT NULL,
+    from_agency       VARCHAR NOT NULL,
+    to_agency         VARCHAR NOT NULL,
+    category          VARCHAR,              -- of the case (NULL when the case is unknown)
+    severity          TINYINT,
+    platform          VARCHAR,
+    sent_at           TIMESTAMPTZ NOT NULL,
+    acknowledged_at   TIMESTAMPTZ,          -- NULL, or after as_of, counts as not acknowledged
+    ack_latency_h     DOUBLE,
+    is_stalled        BOOLEAN NOT NULL,     -- not acknowledged within 24 h (see docs/metrics.md)
+    is_ping_pong      BOOLEAN NOT NULL,     -- sent to an agency that already held the case
+    outcome           VARCHAR,
+    as_of             TIMESTAMPTZ NOT NULL
+);
+
+-- Row-level facts per takedown/abuse request to a platform (one row per request_id).
+CREATE TABLE IF NOT EXISTS marts.platform_requests (
+    request_id       VARCHAR NOT NULL,
+    case_agency      VARCHAR NOT NULL,
+    case_id          VARCHAR NOT NULL,
+    platform         VARCHAR NOT NULL,
+    category         VARCHAR,
+    severity         TINYINT,
+    requested_at     TIMESTAMPTZ NOT NULL,
+    responded_at     TIMESTAMPTZ,
+    response_h       DOUBLE,
+    action           VARCHAR NOT NULL,
+    is_enforcement   BOOLEAN NOT NULL,
+    counts_for_rate  BOOLEAN NOT NULL,      -- answered or no_response; pending excluded
+    as_of            TIMESTAMPTZ NOT NULL
+);
+
+-- Open cases at the end of each local day by age bucket (cases open at end of day d, age at that moment).
+CREATE TABLE IF NOT EXISTS marts.backlog_daily (
+    day          DATE NOT NULL,
+    agency_code  VARCHAR NOT NULL,
+    category     VARCHAR NOT NULL,
+    severity     TINYINT NOT NULL,
+    platform     VARCHAR NOT NULL,
+    age_bucket   VARCHAR NOT NULL,          -- '0-1d', '1-3d', '3-7d', '7-30d', '30d+'
+    open_cases   BIGINT NOT NULL,
+    as_of        TIMESTAMPTZ NOT NULL
+);
+
+-- Misinformation cases with reach >= 10,000 and whether an official public response followed within 48 h.
+CREATE TABLE IF NOT EXISTS marts.public_response_coverage (
+    agency_code           VARCHAR NOT NULL,
+    case_id               VARCHAR NOT NULL,
+    url_key               VARCHAR NOT NULL,
+    category              VARCHAR NOT NULL,
+    severity              TINYINT NOT NULL,
+    platform              VARCHAR NOT NULL,
+    reach                 BIGINT NOT NULL,
+    detected_at           TIMESTAMPTZ NOT NULL,
+    first_response_at     TIMESTAMPTZ,
+    time_to_response_h    DOUBLE,
+    covered_within_48h    BOOLEAN NOT NULL,
+    as_of                 TIMESTAMPTZ NOT NULL
+);
+
+-- Items (url_key) enforced once that came back in a later case.
+CREATE TABLE IF NOT EXISTS marts.recurrence (
+    url_key                VARCHAR NOT NULL,
+    first_enforcement_at   TIMESTAMPTZ NOT NULL,
+    category               VARCHAR NOT NULL,   -- of the enforced case
+    recurrences            BIGINT NOT NULL,    -- cases detected after the first enforcement
+    last_seen_at           TIMESTAMPTZ NOT NULL,
+    as_of                  TIMESTAMPTZ NOT NULL
+);
+
+-- New cases per (category, local day) against the trailing 28-day mean and standard deviation.
+CREATE TABLE IF NOT EXISTS marts.hotspots (
+    category        VARCHAR NOT NULL,
+    day             DATE NOT NULL,
+    new_cases       BIGINT NOT NULL,
+    trailing_mean   DOUBLE,
+    trailing_std    DOUBLE,
+    is_hotspot      BOOLEAN NOT NULL,
+    as_of           TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS marts.kpi_daily (
@@ -168,6 +256,7 @@ CREATE TABLE IF NOT EXISTS marts.kpi_daily (
     agency_code           VARCHAR NOT NULL,
     category              VARCHAR NOT NULL,
     severity              TINYINT NOT NULL,
+    platform              VARCHAR NOT NULL,
     cases_detected        BIGINT NOT NULL,
     cases_actioned        BIGINT NOT NULL,      -- cases whose first enforcement fell on this day
     sla_met               BIGINT NOT NULL,      -- by day of detection

@@ -16,15 +16,21 @@ from dashboards import components, i18n
 st.set_page_config(page_title="Concord", page_icon="🤝", layout="wide")
 
 lang = components.language_toggle()
+# (module, title key, icon, url path), in reading order: the overview first, then the detail pages.
+LEADERSHIP_PAGES = (
+    ("leadership/overview.py", "page_overview", ":material/dashboard:", "overview"),
+    ("leadership/trends.py", "page_trends", ":material/trending_up:", "trends"),
+    ("leadership/scorecards.py", "page_scorecards", ":material/leaderboard:", "scorecards"),
+    ("leadership/coordination.py", "page_coordination", ":material/swap_horiz:", "coordination"),
+    ("leadership/platforms.py", "page_platforms", ":material/public:", "platforms"),
+    ("leadership/backlog.py", "page_backlog", ":material/hourglass_bottom:", "backlog"),
+    ("leadership/hotspots.py", "page_hotspots", ":material/local_fire_department:", "hotspots"),
+    ("leadership/public_responses.py", "page_public", ":material/campaign:", "public-responses"),
+)
 pages = {
     i18n.t("section_leadership", lang): [
-        st.Page(
-            "leadership/overview.py",
-            title=i18n.t("page_overview", lang),
-            icon=":material/dashboard:",
-            url_path="overview",
-            default=True,
-        ),
+        st.Page(path, title=i18n.t(title, lang), icon=icon, url_path=url, default=url == "overview")
+        for path, title, icon, url in LEADERSHIP_PAGES
     ],
 }
 page = st.navigation(pages)

@@ -5,16 +5,24 @@ Layout only: numbers come from ``dashboards.data``, labels and formats from ``da
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
-from typing import NoReturn
+from typing import Any, Literal, NoReturn, TypeVar
 
 import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboards import data, export, i18n
+from dashboards import charts, data, export, i18n
 
 LANG_KEY = "lang"  # the toggle's session-state key, mirrored in the query parameter ?lang=
+# The last filter choices, kept in session state under a key that is not a widget's: Streamlit drops the state of
+# a widget that a run does not draw, and each page draws its own filter widgets, so switching pages would reset
+# them. Each widget starts from the kept choice instead.
+KEPT_FILTERS_KEY = "kept_filters"
+V = TypeVar("V")
 
 
 def language_toggle() -> i18n.Lang:
@@ -78,8 +86,37 @@ def data_as_of_line(snap: data.Snapshot, lang: str, tz: str) -> None:
     )
 
 
+def _kept(key: str, default: V) -> V:
+    kept: dict[str, object] = st.session_state.setdefault(KEPT_FILTERS_KEY, {})
+    return kept.get(key, default)  # type: ignore[return-value]
+
+
+def _keep(key: str, value: object) -> None:
+    st.session_state.setdefault(KEPT_FILTERS_KEY, {})[key] = value
+
+
+def _kept_multiselect(
+    key: str, label: str, options: Sequence[V], format_func: Callable[[Any], str], lang: str
+) -> list[V]:
+    """A sidebar multiselect that starts from the choice kept across pages and keeps the new one."""
+    kept: list[V] = _kept(key, [])
+    picked: list[V] = st.sidebar.multiselect(
+        label,
+        options=list(options),
+        default=[value for value in kept if value in options],
+        format_func=format_func,
+        placeholder=i18n.t("all", lang),
+        key=key,
+    )
+    _keep(key, list(picked))
+    return picked
+
+
 def sidebar_filters(options: data.FilterOptions, lang: str) -> data.Filters:
-    """Date range (local days), agency, category and severity filters in the sidebar."""
+    """Date range (local days), agency, tier, category, severity and platform filters in the sidebar.
+
+    The choices survive page switches and the language toggle (see ``KEPT_FILTERS_KEY``).
+    """
     sidebar = st.sidebar
     sidebar.subheader(i18n.t("filters", lang))
     names = dict(
@@ -89,38 +126,60 @@ def sidebar_filters(options: data.FilterOptions, lang: str) -> data.Filters:
             strict=True,
         )
     )
+    # The bounds are part of the key: a publish that widens the data starts from the full new range.
+    days_key = f"filter_days_{options.first_day}_{options.last_day}"
+    kept_days = _kept(days_key, (options.first_day, options.last_day))
     picked = sidebar.date_input(
         i18n.t("date_range", lang),
-        value=(options.first_day, options.last_day),
+        value=kept_days,
         min_value=options.first_day,
         max_value=options.last_day,
         format=i18n.DATE_INPUT_FORMAT[lang],
-        # The bounds are part of the key: a publish that widens the data starts from the full new range.
-        key=f"filter_days_{options.first_day}_{options.last_day}",
+        key=days_key,
     )
     start, end = _day_range(picked, options)
-    agencies = sidebar.multiselect(
+    if isinstance(picked, list | tuple) and len(picked) == 2:  # keep only a complete range
+        _keep(days_key, (start, end))
+    agencies = _kept_multiselect(
+        "filter_agencies",
         i18n.t("agency", lang),
-        options=sorted(names, key=lambda code: i18n.sort_key(names[code])),
-        format_func=lambda code: names.get(code, code),
-        placeholder=i18n.t("all", lang),
-        key="filter_agencies",
+        sorted(names, key=lambda code: i18n.sort_key(names[code])),
+        lambda code: names.get(code, code),
+        lang,
     )
-    categories = sidebar.multiselect(
+    tiers = _kept_multiselect(
+        "filter_tiers", i18n.t("tier", lang), options.tiers, lambda tier: i18n.tier_label(tier, lang), lang
+    )
+    categories = _kept_multiselect(
+        "filter_categories",
         i18n.t("category", lang),
-        options=list(options.categories),
-        format_func=lambda code: i18n.category_label(code, lang),
-        placeholder=i18n.t("all", lang),
-        key="filter_categories",
+        options.categories,
+        lambda code: i18n.category_label(code, lang),
+        lang,
     )
-    severities = sidebar.multiselect(
+    severities = _kept_multiselect(
+        "filter_severities",
         i18n.t("severity", lang),
-        options=list(options.severities),
-        format_func=lambda level: i18n.severity_label(level, lang),
-        placeholder=i18n.t("all", lang),
-        key="filter_severities",
+        options.severities,
+        lambda level: i18n.severity_label(level, lang),
+        lang,
     )
-    return data.Filters(start, end, tuple(agencies), tuple(categories), tuple(int(s) for s in severities))
+    platforms = _kept_multiselect(
+        "filter_platforms",
+        i18n.t("platform", lang),
+        options.platforms,
+        lambda code: i18n.platform_label(code, lang),
+        lang,
+    )
+    return data.Filters(
+        start,
+        end,
+        agencies=tuple(agencies),
+        categories=tuple(categories),
+        severities=tuple(int(s) for s in severities),
+        tiers=tuple(tiers),
+        platforms=tuple(platforms),
+    )
 
 
 def _day_range(picked: object, options: data.FilterOptions) -> tuple[date, date]:
@@ -132,9 +191,91 @@ def _day_range(picked: object, options: data.FilterOptions) -> tuple[date, date]
     return max(start, options.first_day), min(end, options.last_day)
 
 
+# --- what every page draws first ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page needs after its header: language, time zone, the serving copy, the filter choices."""
+
+    lang: i18n.Lang
+    tz: str
+    snap: data.Snapshot
+    options: data.FilterOptions
+    filters: data.Filters
+
+    def agency_names(self) -> dict[str, str]:
+        """Agency code → name in the page's language."""
+        return charts.agency_names(self.options.agencies, self.lang)
+
+
+def page_header(title_key: str) -> PageContext:
+    """Title, "data as of" and the sidebar filters; stops the page when there is nothing to show."""
+    lang = current_lang()
+    tz = data.local_tz()
+    st.title(i18n.t(title_key, lang))
+    snap = require_snapshot()
+    with read_errors_shown(snap, lang):
+        data_as_of_line(snap, lang, tz)
+        options = data.load_filter_options(snap)
+    if options is None:
+        st.info(i18n.t("no_data", lang))
+        st.stop()
+    filters = sidebar_filters(options, lang)
+    return PageContext(lang, tz, snap, options, filters)
+
+
+@contextmanager
+def read_errors_shown(snap: data.Snapshot, lang: str) -> Iterator[None]:
+    """Turn a failed query on the serving copy into a readable error (then stop the page)."""
+    try:
+        yield
+    except duckdb.Error as error:
+        show_read_error(snap, error, lang)
+
+
+def tile(
+    column: st.delta_generator.DeltaGenerator,
+    label: str,
+    value: str,
+    help_text: str,
+    delta: str | None = None,
+    *,
+    good: Literal["up", "down", "neither"] = "up",
+    delta_description: str | None = None,
+) -> None:
+    """One KPI tile (``st.metric`` with a border); ``good`` says which direction of change is an improvement."""
+    if delta is None or delta == i18n.MISSING:
+        column.metric(label, value, help=help_text, border=True)
+        return
+    zero = delta.startswith("0")  # i18n.fmt_signed writes a change that rounds to zero without a sign
+    column.metric(
+        label,
+        value,
+        delta=delta,
+        delta_color="off" if zero or good == "neither" else "inverse" if good == "down" else "normal",
+        delta_arrow="off" if zero else "auto",
+        delta_description=delta_description,
+        help=help_text,
+        border=True,
+    )
+
+
+def chart_and_table(chart: charts.AnyChart, table: pl.DataFrame, lang: str, file_stem: str) -> None:
+    """A chart in one tab, its table view with formula-safe CSV/XLSX exports in the other."""
+    chart_tab, table_tab = st.tabs([i18n.t("tab_chart", lang), i18n.t("tab_table", lang)])
+    with chart_tab:
+        if table.is_empty():
+            st.info(i18n.t("no_rows", lang))
+        else:
+            st.altair_chart(charts.localised(chart, lang))
+    with table_tab:
+        table_with_exports(table, lang, file_stem)
+
+
 def table_with_exports(df: pl.DataFrame, lang: str, file_stem: str) -> None:
-    """A chart's table view plus formula-safe CSV and XLSX downloads."""
-    st.dataframe(df, hide_index=True)
+    """A chart's table view plus formula-safe CSV and XLSX downloads; dates shown the ``lang`` way."""
+    st.dataframe(df, hide_index=True, column_config=_date_columns(df, lang))
     buttons = st.container(horizontal=True)
     buttons.download_button(
         i18n.t("download_csv", lang),
@@ -152,3 +293,15 @@ def table_with_exports(df: pl.DataFrame, lang: str, file_stem: str) -> None:
         on_click="ignore",
         key=f"{file_stem}_xlsx",
     )
+
+
+def _date_columns(df: pl.DataFrame, lang: str) -> dict[str, Any]:
+    """Display formats for the date and datetime columns of ``df`` (vi ``dd/mm/yyyy``, en ``yyyy-mm-dd``)."""
+    day = i18n.DATE_INPUT_FORMAT[lang]
+    config: dict[str, Any] = {}
+    for name, dtype in df.schema.items():
+        if dtype == pl.Date:
+            config[name] = st.column_config.DateColumn(format=day)
+        elif isinstance(dtype, pl.Datetime):
+            config[name] = st.column_config.DatetimeColumn(format=f"{day} HH:mm")
+    return config

@@ -110,6 +110,323 @@ LABELS: dict[str, dict[str, str]] = {
     "col_sla_met": {"vi": "Đạt SLA", "en": "SLA met"},
     "col_sla_breached": {"vi": "Vi phạm SLA", "en": "SLA breached"},
     "col_sla_compliance": {"vi": "Tỷ lệ đạt SLA (%)", "en": "SLA compliance (%)"},
+    # --- shared ---------------------------------------------------------------------------------------
+    "tier": {"vi": "Cấp đơn vị", "en": "Agency tier"},
+    "platform": {"vi": "Nền tảng", "en": "Platform"},
+    "no_rows": {"vi": "Không có dữ liệu cho bộ lọc đã chọn.", "en": "No data for the selected filters."},
+    "unit_pp": {"vi": "điểm %", "en": "pp"},
+    "status_met": {"vi": "đạt", "en": "met"},
+    "status_not_met": {"vi": "chưa đạt", "en": "not met"},
+    "status_unknown": {"vi": "chưa có số liệu", "en": "no data yet"},
+    "col_agency": {"vi": "Đơn vị", "en": "Agency"},
+    "col_agency_code": {"vi": "Mã đơn vị", "en": "Agency code"},
+    "col_case_id": {"vi": "Mã vụ việc", "en": "Case ID"},
+    "col_tier": {"vi": "Cấp", "en": "Tier"},
+    "col_category": {"vi": "Loại", "en": "Category"},
+    "col_platform": {"vi": "Nền tảng", "en": "Platform"},
+    "col_day": {"vi": "Ngày", "en": "Day"},
+    "col_period": {"vi": "Kỳ", "en": "Period"},
+    "col_period_start": {"vi": "Ngày đầu kỳ", "en": "Period start"},
+    "col_median_triage_h": {"vi": "Trung vị phân loại (giờ)", "en": "Median time to triage (h)"},
+    "col_median_action_h": {"vi": "Trung vị xử lý (giờ)", "en": "Median time to action (h)"},
+    "col_median_close_h": {"vi": "Trung vị kết thúc (giờ)", "en": "Median time to close (h)"},
+    "col_duplicates": {"vi": "Trùng lặp không phối hợp", "en": "Uncoordinated duplicates"},
+    "col_duplicate_rate": {"vi": "Tỷ lệ trùng lặp (%)", "en": "Duplicate rate (%)"},
+    "metric_duplicate_rate": {"vi": "Tỷ lệ trùng lặp không phối hợp", "en": "Uncoordinated duplicate rate"},
+    # --- overview: targets and week-over-week change --------------------------------------------------
+    "target_sla_help": {
+        "vi": "Mục tiêu: ≥ {target}. Mũi tên: thay đổi theo điểm phần trăm so với tuần trước.",
+        "en": "Target: ≥ {target}. Arrow: change in percentage points against the week before.",
+    },
+    "target_dup_help": {
+        "vi": "Mục tiêu: ≤ {target}. Mũi tên: thay đổi theo điểm phần trăm so với tuần trước (giảm là tốt).",
+        "en": "Target: ≤ {target}. Arrow: change in percentage points against the week before (down is good).",
+    },
+    "targets_caption": {
+        "vi": "Mục tiêu: tỷ lệ đạt SLA ≥ {sla} ({sla_status}) · trùng lặp không phối hợp ≤ {dup} ({dup_status}).",
+        "en": "Targets: SLA compliance ≥ {sla} ({sla_status}) · uncoordinated duplicates ≤ {dup} ({dup_status}).",
+    },
+    "wow_caption": {
+        "vi": "Mũi tên: tuần ISO đầy đủ gần nhất {this_week} ({this_range}) so với tuần trước đó {previous_week}. "
+        "Với thời gian xử lý, tồn đọng và trùng lặp, giảm là tốt (màu xanh).",
+        "en": "Arrows: the last full ISO week {this_week} ({this_range}) against the week before, {previous_week}. "
+        "For time to action, backlog and duplicates, down is good (green).",
+    },
+    "wow_unavailable": {
+        "vi": "Không so sánh theo tuần: khoảng ngày đã chọn chưa chứa hai tuần ISO đầy đủ liên tiếp.",
+        "en": "No week-over-week change: the selected days do not hold two consecutive full ISO weeks.",
+    },
+    "wow_delta_description": {"vi": "so với {week}", "en": "vs {week}"},
+    # --- trends -------------------------------------------------------------------------------------------
+    "page_trends": {"vi": "Xu hướng", "en": "Trends"},
+    "trends_title": {"vi": "Xu hướng theo thời gian", "en": "Trends over time"},
+    "trend_metric": {"vi": "Chỉ số", "en": "Metric"},
+    "trend_grain": {"vi": "Chu kỳ", "en": "Period"},
+    "grain_week": {"vi": "Tuần ISO", "en": "ISO week"},
+    "grain_month": {"vi": "Tháng", "en": "Month"},
+    "trends_caption": {
+        "vi": "Theo ngày phát hiện (giờ Việt Nam), từ `marts.case_facts`. Trung vị nội suy tuyến tính; kỳ đầu và "
+        "kỳ cuối có thể không đầy đủ nếu khoảng ngày cắt ngang.",
+        "en": "By day of detection (local time), from `marts.case_facts`. Medians use linear interpolation; the "
+        "first and last periods may be partial when the date range cuts through them.",
+    },
+    "latest_period_label": {"vi": "{metric} · {period}", "en": "{metric} · {period}"},
+    # --- scorecards ---------------------------------------------------------------------------------------
+    "page_scorecards": {"vi": "Bảng điểm đơn vị", "en": "Agency scorecards"},
+    "scorecards_title": {"vi": "Bảng điểm các đơn vị", "en": "Agency scorecards"},
+    "network_median": {"vi": "Trung vị toàn mạng lưới", "en": "Network median"},
+    "network_caption": {
+        "vi": "Trung vị theo đơn vị của toàn mạng lưới (bỏ qua bộ lọc đơn vị và cấp; đơn vị không có giá trị thì "
+        "không tính). Dòng cuối của bảng và đường kẻ trên biểu đồ là giá trị này.",
+        "en": "The median over every agency of the network (agency and tier filters ignored; agencies without a "
+        "value are left out). It is the last row of the table and the rule on the chart.",
+    },
+    "scorecards_caption": {
+        "vi": "Một dòng cho mỗi đơn vị, nhóm theo cấp. Vụ việc tính theo ngày phát hiện; chuyển giao theo ngày gửi; "
+        "thời gian xác nhận là của đơn vị nhận.",
+        "en": "One row per agency, grouped by tier. Cases count by day of detection, hand-offs by day sent; "
+        "acknowledgement latency belongs to the receiving agency.",
+    },
+    "scorecard_metric": {"vi": "Chỉ số trên biểu đồ", "en": "Metric on the chart"},
+    "col_handoffs_sent": {"vi": "Chuyển giao đi", "en": "Hand-offs sent"},
+    "col_handoffs_received": {"vi": "Chuyển giao đến", "en": "Hand-offs received"},
+    "col_median_ack_h": {"vi": "Trung vị xác nhận (giờ)", "en": "Median acknowledgement (h)"},
+    # --- coordination -------------------------------------------------------------------------------------
+    "page_coordination": {"vi": "Phối hợp", "en": "Coordination"},
+    "coordination_title": {"vi": "Phối hợp giữa các đơn vị", "en": "Coordination between agencies"},
+    "coordination_caption": {
+        "vi": "Chuyển giao tính theo ngày gửi; với bộ lọc đơn vị hoặc cấp, một chuyển giao được tính khi đơn vị gửi "
+        "hoặc đơn vị nhận nằm trong lựa chọn.",
+        "en": "Hand-offs count by day sent; with an agency or tier filter, a hand-off counts when its sending or "
+        "receiving agency is selected.",
+    },
+    "kpi_handoffs": {"vi": "Số chuyển giao", "en": "Hand-offs"},
+    "kpi_handoffs_help": {
+        "vi": "Số chuyển giao vụ việc giữa các đơn vị được gửi trong các ngày đã chọn. Nguồn: `marts.handoffs`.",
+        "en": "Hand-offs of cases between agencies sent on the selected days. Source: `marts.handoffs`.",
+    },
+    "kpi_ack": {"vi": "Trung vị xác nhận (giờ)", "en": "Median acknowledgement (h)"},
+    "kpi_ack_help": {
+        "vi": "Trung vị (nội suy tuyến tính) của thời gian từ lúc gửi đến lúc đơn vị nhận xác nhận, trên các chuyển "
+        "giao đã được xác nhận. Nguồn: `marts.handoffs.ack_latency_h`.",
+        "en": "Median (linear interpolation) of the hours from sending to acknowledgement by the receiving agency, "
+        "over acknowledged hand-offs. Source: `marts.handoffs.ack_latency_h`.",
+    },
+    "kpi_stalled": {"vi": "Bị treo", "en": "Stalled"},
+    "kpi_stalled_help": {
+        "vi": "Số chuyển giao chưa được xác nhận sau 24 giờ (và tỷ lệ trên tổng số chuyển giao). "
+        "Nguồn: `marts.handoffs.is_stalled`.",
+        "en": "Hand-offs not acknowledged within 24 h (and their share of all hand-offs). "
+        "Source: `marts.handoffs.is_stalled`.",
+    },
+    "kpi_ping_pong": {"vi": "Chuyển qua lại", "en": "Ping-pong"},
+    "kpi_ping_pong_help": {
+        "vi": "Số chuyển giao gửi trả một vụ việc về đơn vị đã từng giữ nó (và tỷ lệ trên tổng số chuyển giao). "
+        "Nguồn: `marts.handoffs.is_ping_pong`.",
+        "en": "Hand-offs that send a case back to an agency that already held it (and their share of all "
+        "hand-offs). Source: `marts.handoffs.is_ping_pong`.",
+    },
+    "kpi_dup_count_help": {
+        "vi": "Số vụ việc trùng lặp không phối hợp (và tỷ lệ trên tổng số vụ việc) theo ngày phát hiện. "
+        "Nguồn: `marts.case_facts.is_uncoordinated_duplicate`.",
+        "en": "Uncoordinated duplicate cases (and their share of all cases) by day of detection. "
+        "Source: `marts.case_facts.is_uncoordinated_duplicate`.",
+    },
+    "matrix_title": {"vi": "Ma trận chuyển giao", "en": "Hand-off matrix"},
+    "matrix_caption": {
+        "vi": "Hàng: đơn vị gửi; cột: đơn vị nhận. Màu: trung vị thời gian xác nhận (giờ); số: số chuyển giao. "
+        "Ô không tô màu: chưa chuyển giao nào được xác nhận.",
+        "en": "Rows: sending agency; columns: receiving agency. Colour: median acknowledgement latency (h); "
+        "number: hand-offs. An uncoloured cell has no acknowledged hand-off yet.",
+    },
+    "col_from_agency": {"vi": "Đơn vị gửi", "en": "From agency"},
+    "col_to_agency": {"vi": "Đơn vị nhận", "en": "To agency"},
+    "col_handoffs": {"vi": "Số chuyển giao", "en": "Hand-offs"},
+    "col_stalled": {"vi": "Bị treo", "en": "Stalled"},
+    "stalled_title": {"vi": "Chuyển giao bị treo lâu nhất", "en": "Longest-stalled hand-offs"},
+    "stalled_caption": {
+        "vi": "Bị treo: chưa được xác nhận sau 24 giờ. Số giờ chờ tính đến lúc xác nhận, hoặc đến thời điểm dữ liệu "
+        "nếu vẫn chưa xác nhận. Chỉ có mã vụ việc, không có thông tin cá nhân.",
+        "en": "Stalled: not acknowledged within 24 h. Hours waiting run to the acknowledgement, or to the as-of time "
+        "while there is none. Case keys only, never personal data.",
+    },
+    "col_case_agency": {"vi": "Đơn vị của vụ việc", "en": "Case agency"},
+    "col_sent_local": {"vi": "Gửi lúc (giờ Việt Nam)", "en": "Sent (local time)"},
+    "col_hours_waiting": {"vi": "Số giờ chờ", "en": "Hours waiting"},
+    "col_still_waiting": {"vi": "Vẫn đang chờ", "en": "Still waiting"},
+    "flow_title": {"vi": "Luồng vụ việc: từ phát hiện đến kết quả", "en": "Case flow: from detection to outcome"},
+    "flow_caption": {
+        "vi": "Vụ việc phát hiện trong các ngày đã chọn, theo có hay không được chuyển giao và theo kết quả hiện tại.",
+        "en": "Cases detected on the selected days, by whether they were handed off and by their current outcome.",
+    },
+    "flow_all": {"vi": "Tất cả vụ việc", "en": "All cases"},
+    "flow_referred": {"vi": "Có chuyển giao", "en": "Handed off"},
+    "flow_not_referred": {"vi": "Không chuyển giao", "en": "Not handed off"},
+    "col_branch": {"vi": "Nhánh", "en": "Branch"},
+    "col_outcome": {"vi": "Kết quả", "en": "Outcome"},
+    "duplicates_title": {"vi": "Trùng lặp không phối hợp theo tuần", "en": "Uncoordinated duplicates by week"},
+    "duplicates_caption": {
+        "vi": "Trùng lặp không phối hợp: cùng đường dẫn (`url_key`) với một vụ việc trước đó của đơn vị khác, phát "
+        "hiện trong vòng 7 ngày trước, và không có chuyển giao nào liên kết hai vụ. Theo ngày phát hiện. "
+        "Nguồn: `marts.case_facts.is_uncoordinated_duplicate`.",
+        "en": "Uncoordinated duplicate: a case whose `url_key` is already in an earlier case of another agency "
+        "detected at most 7 days before it, with no referral linking the two. By day of detection. "
+        "Source: `marts.case_facts.is_uncoordinated_duplicate`.",
+    },
+    # --- platforms ----------------------------------------------------------------------------------------
+    "page_platforms": {"vi": "Nền tảng", "en": "Platforms"},
+    "platforms_title": {"vi": "Phản hồi của các nền tảng", "en": "Platform responsiveness"},
+    "platforms_caption": {
+        "vi": "Yêu cầu gỡ bỏ/xử lý gửi tới nền tảng hoặc nhà cung cấp hosting, theo ngày gửi. Trung vị và phân vị 90 "
+        "(nội suy tuyến tính) của thời gian từ yêu cầu đến phản hồi, trên các yêu cầu đã có phản hồi.",
+        "en": "Takedown/abuse requests to platforms and hosters, by day requested. Median and p90 (linear "
+        "interpolation) of the hours from request to answer, over answered requests.",
+    },
+    "kpi_requests": {"vi": "Số yêu cầu", "en": "Requests"},
+    "kpi_requests_help": {
+        "vi": "Số yêu cầu gửi tới nền tảng trong các ngày đã chọn. Nguồn: `marts.platform_requests`.",
+        "en": "Requests sent to platforms on the selected days. Source: `marts.platform_requests`.",
+    },
+    "kpi_median_response": {"vi": "Trung vị phản hồi (giờ)", "en": "Median response (h)"},
+    "kpi_median_response_help": {
+        "vi": "Trung vị của `responded_at − requested_at` (giờ) trên các yêu cầu đã có phản hồi.",
+        "en": "Median of `responded_at − requested_at` (hours) over answered requests.",
+    },
+    "kpi_p90_response": {"vi": "Phân vị 90 phản hồi (giờ)", "en": "p90 response (h)"},
+    "kpi_p90_response_help": {
+        "vi": "90% yêu cầu đã phản hồi được trả lời trong khoảng thời gian này (nội suy tuyến tính).",
+        "en": "90 % of the answered requests were answered within this many hours (linear interpolation).",
+    },
+    "kpi_enforcement": {"vi": "Tỷ lệ xử lý vi phạm", "en": "Enforcement rate"},
+    "kpi_enforcement_help": {
+        "vi": "Hành động xử lý (gỡ bỏ, hạn chế, chặn theo vùng, gắn nhãn) / (mọi yêu cầu đã phản hồi + không phản "
+        "hồi); yêu cầu đang chờ không tính.",
+        "en": "Enforcement actions (removed, restricted, geo-blocked, labelled) / (all answered + no_response); "
+        "pending requests excluded.",
+    },
+    "kpi_pending": {"vi": "Đang chờ", "en": "Pending"},
+    "kpi_pending_help": {
+        "vi": "Số yêu cầu chưa có phản hồi (trạng thái `pending`).",
+        "en": "Requests still waiting for an answer (action `pending`).",
+    },
+    "platforms_chart_title": {"vi": "Thời gian phản hồi theo nền tảng", "en": "Response time by platform"},
+    "col_requests": {"vi": "Số yêu cầu", "en": "Requests"},
+    "col_pending": {"vi": "Đang chờ", "en": "Pending"},
+    "col_median_response_h": {"vi": "Trung vị phản hồi (giờ)", "en": "Median response (h)"},
+    "col_p90_response_h": {"vi": "Phân vị 90 phản hồi (giờ)", "en": "p90 response (h)"},
+    "col_enforcement_rate": {"vi": "Tỷ lệ xử lý vi phạm (%)", "en": "Enforcement rate (%)"},
+    "col_statistic": {"vi": "Thống kê", "en": "Statistic"},
+    "col_hours": {"vi": "Giờ", "en": "Hours"},
+    "stat_median": {"vi": "Trung vị", "en": "Median"},
+    "stat_p90": {"vi": "Phân vị 90", "en": "p90"},
+    "total": {"vi": "Tổng", "en": "Total"},
+    # --- backlog ------------------------------------------------------------------------------------------
+    "page_backlog": {"vi": "Tồn đọng", "en": "Backlog ageing"},
+    "backlog_title": {"vi": "Tuổi của các vụ việc tồn đọng", "en": "Backlog ageing"},
+    "backlog_caption": {
+        "vi": "Vụ việc còn mở vào cuối mỗi ngày (giờ Việt Nam): đã phát hiện đến lúc đó và chưa đóng, nhóm theo "
+        "thời gian đã tồn tại. Nguồn: `marts.backlog_daily`.",
+        "en": "Cases open at the end of each local day: detected by then and not closed by then, by how long they "
+        "have been open. Source: `marts.backlog_daily`.",
+    },
+    "kpi_open_end": {"vi": "Đang mở cuối ngày {day}", "en": "Open at the end of {day}"},
+    "kpi_open_end_help": {
+        "vi": "Số vụ việc còn mở vào cuối ngày cuối cùng của khoảng đã chọn.",
+        "en": "Cases open at the end of the last selected day.",
+    },
+    "kpi_open_over_7d": {"vi": "Tồn quá 7 ngày", "en": "Open over 7 days"},
+    "kpi_open_over_7d_help": {
+        "vi": "Trong số đó, các vụ việc đã mở từ 7 ngày trở lên (và tỷ lệ của chúng).",
+        "en": "Of those, the cases open for 7 days or more (and their share).",
+    },
+    "backlog_chart_title": {"vi": "Tồn đọng theo ngày và thời gian tồn", "en": "Open cases by day and age"},
+    "backlog_snapshot_title": {"vi": "Ảnh chụp cuối ngày {day}", "en": "Snapshot at the end of {day}"},
+    "col_age_bucket": {"vi": "Thời gian tồn", "en": "Age"},
+    "col_open_cases": {"vi": "Vụ việc đang mở", "en": "Open cases"},
+    "col_share": {"vi": "Tỷ trọng (%)", "en": "Share (%)"},
+    # --- hotspots -----------------------------------------------------------------------------------------
+    "page_hotspots": {"vi": "Điểm nóng", "en": "Hotspots"},
+    "hotspots_title": {"vi": "Điểm nóng theo loại", "en": "Hotspots by category"},
+    "hotspots_caption": {
+        "vi": "Điểm nóng: một (loại, ngày) có số vụ việc mới vượt trung bình 28 ngày trước đó ít nhất 3 độ lệch chuẩn "
+        "và đạt ít nhất 10 vụ. Tính cho toàn mạng lưới: chỉ áp dụng bộ lọc ngày và loại.",
+        "en": "Hotspot: a (category, day) whose new cases exceed the trailing 28-day mean by at least 3 standard "
+        "deviations, with at least 10 cases. Network-wide: only the date and category filters apply.",
+    },
+    "kpi_hotspot_days": {"vi": "Số điểm nóng", "en": "Hotspot days"},
+    "kpi_hotspot_days_help": {
+        "vi": "Số cặp (loại, ngày) là điểm nóng trong khoảng đã chọn. Nguồn: `marts.hotspots`.",
+        "en": "(category, day) pairs that are hotspots in the selected range. Source: `marts.hotspots`.",
+    },
+    "kpi_hotspot_categories": {"vi": "Số loại có điểm nóng", "en": "Categories with hotspots"},
+    "kpi_hotspot_categories_help": {
+        "vi": "Số loại vụ việc có ít nhất một ngày điểm nóng.",
+        "en": "Case categories with at least one hotspot day.",
+    },
+    "kpi_hotspot_peak": {"vi": "Ngày điểm nóng lớn nhất (vụ)", "en": "Largest hotspot day (cases)"},
+    "kpi_hotspot_peak_help": {
+        "vi": "Số vụ việc mới cao nhất trong một ngày điểm nóng.",
+        "en": "The most new cases on one hotspot day.",
+    },
+    "hotspot_list_title": {"vi": "Các ngày điểm nóng", "en": "Hotspot days"},
+    "hotspot_chart_title": {
+        "vi": "Vụ việc mới và trung bình 28 ngày, theo loại",
+        "en": "New cases vs 28-day mean, by category",
+    },
+    "no_hotspots": {"vi": "Không có điểm nóng nào trong khoảng đã chọn.", "en": "No hotspot in the selected range."},
+    "col_new_cases": {"vi": "Vụ việc mới", "en": "New cases"},
+    "col_trailing_mean": {"vi": "Trung bình 28 ngày", "en": "28-day mean"},
+    "col_trailing_std": {"vi": "Độ lệch chuẩn 28 ngày", "en": "28-day std"},
+    "col_sigma": {"vi": "Số độ lệch chuẩn trên trung bình", "en": "Std devs above the mean"},
+    "col_is_hotspot": {"vi": "Điểm nóng", "en": "Hotspot"},
+    "col_series": {"vi": "Chuỗi", "en": "Series"},
+    "col_cases_count": {"vi": "Số vụ", "en": "Cases"},
+    # --- public responses ---------------------------------------------------------------------------------
+    "page_public": {"vi": "Phản hồi công khai", "en": "Public responses"},
+    "public_title": {"vi": "Phản hồi công khai với thông tin sai", "en": "Public responses to misinformation"},
+    "public_caption": {
+        "vi": "Vụ việc cần phản hồi: thông tin sai về y tế hoặc thiên tai có lượt tiếp cận ≥ 10.000, theo ngày phát "
+        "hiện. Được phản hồi: có thông cáo/đính chính chính thức cho đường dẫn đó trong vòng 48 giờ sau khi phát hiện.",
+        "en": "Eligible: health or disaster misinformation with reach ≥ 10,000, by day of detection. Covered: an "
+        "official clarification for that URL published within 48 h of detection.",
+    },
+    "kpi_eligible": {"vi": "Vụ việc cần phản hồi", "en": "Eligible cases"},
+    "kpi_eligible_help": {
+        "vi": "Nguồn: `marts.public_response_coverage`.",
+        "en": "Source: `marts.public_response_coverage`.",
+    },
+    "kpi_coverage": {"vi": "Được phản hồi trong 48 giờ", "en": "Covered within 48 h"},
+    "kpi_coverage_help": {
+        "vi": "Tỷ lệ vụ việc cần phản hồi có phản hồi công khai trong vòng 48 giờ sau khi phát hiện, tính trên các "
+        "vụ việc đã qua đủ 48 giờ tại thời điểm dữ liệu (vụ việc mới hơn vẫn có thể được phản hồi kịp).",
+        "en": "Share of the eligible cases with a public response within 48 h of detection, over the cases whose "
+        "48 h had passed at the as-of time (newer cases may still be answered in time).",
+    },
+    "within_window_caption": {
+        "vi": "{count} vụ việc phát hiện chưa đủ 48 giờ trước thời điểm dữ liệu chưa được tính vào tỷ lệ.",
+        "en": "{count} eligible case(s) detected less than 48 h before the as-of time are not in the ratio yet.",
+    },
+    "col_decided": {"vi": "Đã qua 48 giờ", "en": "48 h window closed"},
+    "kpi_time_to_response": {"vi": "Trung vị đến phản hồi (giờ)", "en": "Median time to response (h)"},
+    "kpi_time_to_response_help": {
+        "vi": "Trung vị (nội suy tuyến tính) của thời gian từ phát hiện đến phản hồi công khai đầu tiên, trên các vụ "
+        "việc đã có phản hồi.",
+        "en": "Median (linear interpolation) of the hours from detection to the first public response, over the "
+        "cases that have one.",
+    },
+    "kpi_uncovered": {"vi": "Chưa được phản hồi kịp", "en": "Not covered"},
+    "kpi_uncovered_help": {
+        "vi": "Vụ việc cần phản hồi đã qua 48 giờ mà không có phản hồi trong 48 giờ (xem danh sách).",
+        "en": "Eligible cases whose 48 h passed without a response (see the list).",
+    },
+    "uncovered_title": {"vi": "Vụ việc chưa được phản hồi kịp", "en": "Eligible cases not covered"},
+    "coverage_trend_title": {"vi": "Tỷ lệ phản hồi trong 48 giờ theo tuần", "en": "Coverage within 48 h by week"},
+    "col_reach": {"vi": "Lượt tiếp cận", "en": "Reach"},
+    "col_detected_local": {"vi": "Phát hiện lúc (giờ Việt Nam)", "en": "Detected (local time)"},
+    "col_time_to_response_h": {"vi": "Thời gian đến phản hồi (giờ)", "en": "Time to response (h)"},
+    "col_eligible": {"vi": "Vụ việc cần phản hồi", "en": "Eligible cases"},
+    "col_covered": {"vi": "Được phản hồi trong 48 giờ", "en": "Covered within 48 h"},
+    "col_coverage": {"vi": "Tỷ lệ phản hồi trong 48 giờ (%)", "en": "Coverage within 48 h (%)"},
     "missing_serving_title": {
         "vi": "Chưa có dữ liệu để hiển thị · No data to show yet",
         "en": "Chưa có dữ liệu để hiển thị · No data to show yet",
@@ -147,8 +464,42 @@ SEVERITY_LABELS: dict[int, dict[str, str]] = {
     4: {"vi": "Nghiêm trọng", "en": "Critical"},
 }
 
-# Streamlit's date_input display format per language.
+TIER_LABELS: dict[str, dict[str, str]] = {
+    "national": {"vi": "Trung ương", "en": "National"},
+    "city": {"vi": "Thành phố", "en": "City"},
+    "district": {"vi": "Quận/huyện", "en": "District"},
+    "ward": {"vi": "Phường/xã", "en": "Ward"},
+}
+
+PLATFORM_LABELS: dict[str, dict[str, str]] = {
+    "facebook": {"vi": "Facebook", "en": "Facebook"},
+    "youtube": {"vi": "YouTube", "en": "YouTube"},
+    "tiktok": {"vi": "TikTok", "en": "TikTok"},
+    "zalo": {"vi": "Zalo", "en": "Zalo"},
+    "telegram": {"vi": "Telegram", "en": "Telegram"},
+    "x": {"vi": "X", "en": "X"},
+    "website": {"vi": "Trang web", "en": "Website"},
+    "other": {"vi": "Khác", "en": "Other"},
+}
+
+OUTCOME_LABELS: dict[str, dict[str, str]] = {
+    "actioned": {"vi": "Đã xử lý", "en": "Actioned"},
+    "closed": {"vi": "Đã đóng", "en": "Closed"},
+    "rejected": {"vi": "Bị từ chối", "en": "Rejected"},
+    "open": {"vi": "Đang mở", "en": "Open"},
+}
+
+AGE_BUCKET_LABELS: dict[str, dict[str, str]] = {
+    "0-1d": {"vi": "Dưới 1 ngày", "en": "Under 1 day"},
+    "1-3d": {"vi": "1–3 ngày", "en": "1–3 days"},
+    "3-7d": {"vi": "3–7 ngày", "en": "3–7 days"},
+    "7-30d": {"vi": "7–30 ngày", "en": "7–30 days"},
+    "30d+": {"vi": "Trên 30 ngày", "en": "Over 30 days"},
+}
+
+# Streamlit's date_input display format per language, and the same for d3 (Vega tooltips).
 DATE_INPUT_FORMAT: dict[str, str] = {"vi": "DD/MM/YYYY", "en": "YYYY-MM-DD"}
+DATE_FORMAT_D3: dict[str, str] = {"vi": "%d/%m/%Y", "en": "%Y-%m-%d"}
 
 
 def _nfc(text: str) -> str:
@@ -169,6 +520,32 @@ def t(key: str, lang: str, **values: object) -> str:
 def category_label(category: str, lang: str) -> str:
     """The display name of a case category; an unknown code is shown as is."""
     return _nfc(CATEGORY_LABELS.get(category, {}).get(normalise_lang(lang), category))
+
+
+def _code_label(labels: dict[str, dict[str, str]], code: str | None, lang: str) -> str:
+    if code is None:
+        return MISSING
+    return _nfc(labels.get(code, {}).get(normalise_lang(lang), code))
+
+
+def tier_label(tier: str | None, lang: str) -> str:
+    """The display name of an agency tier; an unknown code is shown as is."""
+    return _code_label(TIER_LABELS, tier, lang)
+
+
+def platform_label(platform: str | None, lang: str) -> str:
+    """The display name of a platform; an unknown code is shown as is."""
+    return _code_label(PLATFORM_LABELS, platform, lang)
+
+
+def outcome_label(outcome: str | None, lang: str) -> str:
+    """The display name of a case-flow end state (marts.case_facts.outcome)."""
+    return _code_label(OUTCOME_LABELS, outcome, lang)
+
+
+def age_bucket_label(bucket: str | None, lang: str) -> str:
+    """The display name of a backlog age bucket (marts.backlog_daily.age_bucket)."""
+    return _code_label(AGE_BUCKET_LABELS, bucket, lang)
 
 
 def severity_label(severity: int, lang: str) -> str:
@@ -215,6 +592,18 @@ def fmt_percent(ratio: float | None, lang: str, decimals: int = 1) -> str:
     if _is_missing(ratio):
         return MISSING
     return fmt_number(ratio * 100, lang, decimals) + "%"  # type: ignore[operator]
+
+
+def fmt_signed(value: float | None, lang: str, decimals: int = 0, unit: str = "") -> str:
+    """A change with its sign: ``+2``, ``-4,0``, ``+41,7 điểm %``; a change that rounds to zero is ``0``."""
+    if _is_missing(value):
+        return MISSING
+    text = fmt_int(value, lang) if decimals == 0 else fmt_number(value, lang, decimals)
+    if text.lstrip("-").strip("0,.") == "":
+        text = "0"
+    elif not text.startswith("-"):
+        text = "+" + text
+    return f"{text} {unit}" if unit else text
 
 
 def fmt_date(value: date, lang: str) -> str:

@@ -1,4 +1,4 @@
-"""One row per case with its coordination facts: durations, SLA status and uncoordinated duplicates.
+"""One row per case with its coordination facts: durations, SLA status, duplicates, hand-off count, outcome.
 
 Builds ``marts.case_facts`` (PRODUCT.md, "Coordination metrics"). Every function is pure: LazyFrame
 in, LazyFrame out, no I/O; ``transforms.build`` reads staging and writes the mart.
@@ -18,6 +18,9 @@ ENFORCEMENT_ACTIONS: frozenset[str] = frozenset({"removed", "restricted", "geo_b
 
 SLA_STATUSES = ("met", "breached", "pending")
 
+CASE_OUTCOMES = ("actioned", "closed", "rejected", "open")
+"""Values of ``marts.case_facts.outcome`` (the case-flow end states), in the order they take precedence."""
+
 CASE_FACTS_SCHEMA = pl.Schema(
     {
         "agency_code": pl.String(),
@@ -36,6 +39,9 @@ CASE_FACTS_SCHEMA = pl.Schema(
         "sla_target_h": pl.Float64(),
         "sla_status": pl.String(),
         "is_uncoordinated_duplicate": pl.Boolean(),
+        "reach": pl.Int64(),
+        "referrals": pl.Int64(),
+        "outcome": pl.String(),
         "as_of": UTC_US,
     }
 )
@@ -77,6 +83,15 @@ def referral_contacts(referrals: pl.LazyFrame, as_of: datetime) -> pl.LazyFrame:
             for side in ("from_agency", "to_agency")
         ]
     ).unique()
+
+
+def referral_counts(referrals: pl.LazyFrame, as_of: datetime) -> pl.LazyFrame:
+    """Per case key with a hand-off, the number of its referrals sent at or before as_of (``referrals``)."""
+    return (
+        referrals.filter(pl.col("sent_at") <= utc_as_of(as_of))
+        .group_by(agency_code="case_agency", case_id="case_id")
+        .agg(referrals=pl.len().cast(pl.Int64))
+    )
 
 
 def uncoordinated_duplicates(cases: pl.LazyFrame, contacts: pl.LazyFrame, window_h: float) -> pl.LazyFrame:
@@ -138,6 +153,17 @@ def sla_status(time_to_action_h: pl.Expr, age_h: pl.Expr, target_h: pl.Expr) -> 
     )
 
 
+def case_outcome(actioned_at: pl.Expr, status: pl.Expr, closed_at: pl.Expr, as_of: datetime) -> pl.Expr:
+    """actioned when a platform enforced by as_of, else closed/rejected from the status, else open.
+
+    A closed/rejected status whose closed_at lies after as_of had not happened yet as of as_of: open.
+    """
+    ended = status.is_in(["closed", "rejected"]) & (closed_at.is_null() | (closed_at <= utc_as_of(as_of)))
+    return (
+        pl.when(actioned_at.is_not_null()).then(pl.lit("actioned")).when(ended).then(status).otherwise(pl.lit("open"))
+    )
+
+
 def case_facts(
     cases: pl.LazyFrame,
     platform_actions: pl.LazyFrame,
@@ -154,7 +180,10 @@ def case_facts(
     return (
         known.join(first_enforcement(platform_actions, as_of_utc), on=_CASE_KEY, how="left")
         .join(duplicates, on=_CASE_KEY, how="left")
+        .join(referral_counts(referrals, as_of_utc), on=_CASE_KEY, how="left")
         .with_columns(
+            pl.col("referrals").fill_null(0),
+            outcome=case_outcome(pl.col("actioned_at"), pl.col("status"), pl.col("closed_at"), as_of_utc),
             as_of=pl.lit(as_of_utc, dtype=UTC_US),
             time_to_triage_h=hours_between("detected_at", "triaged_at"),
             time_to_action_h=hours_between("detected_at", "actioned_at"),

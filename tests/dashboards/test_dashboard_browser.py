@@ -8,13 +8,9 @@ numbers after a reload.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,16 +23,7 @@ from concord.warehouse import connect
 from dashboards import i18n
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 REPO = Path(__file__).resolve().parents[2]
-APP = REPO / "dashboards" / "app.py"
 SCREENSHOT_DIR = REPO / "tests" / "output"
 METRIC_VALUE = '[data-testid="stMetricValue"]'
 
@@ -59,7 +46,8 @@ class Pipeline:
         """Replace the serving copy with the fixture plus ``extra`` cases and a new completed run."""
         self.con.execute("DELETE FROM marts.kpi_daily WHERE agency_code = 'A03'")
         self.con.execute(
-            "INSERT INTO marts.kpi_daily VALUES ('2025-01-19', 'A03', 'other', 1, ?, 0, 0, 0, 0, 0, 0, now())", [extra]
+            "INSERT INTO marts.kpi_daily VALUES ('2025-01-19', 'A03', 'other', 1, 'other', ?, 0, 0, 0, 0, 0, 0, now())",
+            [extra],
         )
         self.con.execute(
             "INSERT INTO audit.runs VALUES (?, now(), now(), '2025-01-21 00:00:00+00', 'completed', 'test', 'inbox')",
@@ -90,93 +78,29 @@ def pipeline(tmp_path: Path, fixture_rows: Callable[[duckdb.DuckDBPyConnection],
         con.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def dashboard_url(pipeline: Pipeline, tmp_path: Path) -> Iterator[str]:
+def dashboard_url(
+    pipeline: Pipeline,
+    tmp_path: Path,
+    streamlit_server: Callable[[dict[str, str], Path], AbstractContextManager[str]],
+) -> Iterator[str]:
     """`streamlit run` on a free port, healthy before the test starts, always torn down after it."""
-    port = _free_port()
-    log_path = tmp_path / "streamlit.log"
     env = {
-        **os.environ,
         "CONCORD_SERVING": str(pipeline.serving),
         # locked by the pipeline: the dashboard must never open it
         "CONCORD_DB": str(pipeline.warehouse),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP),
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit not healthy after 30 s:\n{log_path.read_text()}")
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    server_log = log_path.read_text()
-    assert "Traceback" not in server_log, server_log
+    with streamlit_server(env, tmp_path / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture
-def browser() -> Iterator[tuple[object, list[str]]]:
+def browser(
+    chromium_context: Callable[[], AbstractContextManager[tuple[object, list[str]]]],
+) -> Iterator[tuple[object, list[str]]]:
     """A Chromium browser context and the list its console errors, page errors and failed requests go to."""
-    from playwright.sync_api import sync_playwright
-
-    errors: list[str] = []
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = chromium.new_context(viewport={"width": 1440, "height": 1000})
-            context.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-            context.on("weberror", lambda error: errors.append(str(error.error)))
-            # A reload cancels in-flight requests (net::ERR_ABORTED): expected. Anything else, e.g. a fetch
-            # from the internet (fonts, icons) that an offline deployment cannot serve, is an error.
-            context.on(
-                "requestfailed",
-                lambda request: (
-                    None
-                    if request.failure == "net::ERR_ABORTED"
-                    else errors.append(f"request failed: {request.url} {request.failure}")
-                ),
-            )
-            yield context, errors
-        finally:
-            chromium.close()
+    with chromium_context() as (context, errors):
+        yield context, errors
 
 
 def test_overview_in_a_real_browser_never_blocks_the_pipeline(

@@ -17,8 +17,46 @@ def test_every_label_has_both_languages_in_nfc() -> None:
         for text in texts.values():
             assert text.strip(), key
             assert unicodedata.is_normalized("NFC", text), key
-    for names in (*i18n.CATEGORY_LABELS.values(), *i18n.SEVERITY_LABELS.values()):
-        assert set(names) == {"vi", "en"}
+    code_labels = (
+        i18n.CATEGORY_LABELS,
+        i18n.SEVERITY_LABELS,
+        i18n.TIER_LABELS,
+        i18n.PLATFORM_LABELS,
+        i18n.OUTCOME_LABELS,
+        i18n.AGE_BUCKET_LABELS,
+    )
+    for labels in code_labels:
+        for names in labels.values():
+            assert set(names) == {"vi", "en"}
+            assert all(unicodedata.is_normalized("NFC", name) for name in names.values())
+
+
+def test_every_code_the_marts_use_has_a_label() -> None:
+    from dashboards import data
+
+    assert set(data.AGE_BUCKETS) == set(i18n.AGE_BUCKET_LABELS)
+    assert set(data.OUTCOMES) == set(i18n.OUTCOME_LABELS)
+    assert set(data.TIER_ORDER) == set(i18n.TIER_LABELS)
+    # PRODUCT.md, "cases": the platforms
+    assert set(i18n.PLATFORM_LABELS) == {"facebook", "youtube", "tiktok", "zalo", "telegram", "x", "website", "other"}
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "unit", "vi", "en"),
+    [
+        (2, 0, "", "+2", "+2"),
+        (-1234, 0, "", "-1.234", "-1,234"),
+        (-4.0, 1, "", "-4,0", "-4.0"),
+        (41.666, 1, "pp", "+41,7 pp", "+41.7 pp"),
+        # a change that rounds to zero is plain 0: no sign, so Streamlit shows no arrow colour for it
+        (0.04, 1, "pp", "0 pp", "0 pp"),
+        (-0.04, 1, "", "0", "0"),
+        (None, 1, "pp", "—", "—"),
+    ],
+)
+def test_fmt_signed(value: float | None, decimals: int, unit: str, vi: str, en: str) -> None:
+    assert i18n.fmt_signed(value, "vi", decimals, unit) == vi
+    assert i18n.fmt_signed(value, "en", decimals, unit) == en
 
 
 @pytest.mark.parametrize(
@@ -88,6 +126,12 @@ def test_labels_and_unknown_values() -> None:
     assert i18n.category_label("health_misinfo", "en") == "Health misinformation"
     assert i18n.category_label("new_category", "vi") == "new_category"
     assert i18n.severity_label(4, "vi") == "4 – Nghiêm trọng"
+    assert i18n.tier_label("national", "vi") == "Trung ương"
+    assert i18n.platform_label("website", "en") == "Website"
+    assert i18n.platform_label("new_platform", "en") == "new_platform"
+    assert i18n.outcome_label("open", "vi") == "Đang mở"
+    assert i18n.age_bucket_label("30d+", "en") == "Over 30 days"
+    assert i18n.tier_label(None, "en") == "—"
 
 
 def test_sort_key_orders_vietnamese_names() -> None:

@@ -37,6 +37,7 @@ CASE_SCHEMA = {
     "platform": pl.String(),
     "category": pl.String(),
     "severity": pl.Int8(),
+    "reach": pl.Int64(),
     "status": pl.String(),
     "triaged_at": UTC_US,
     "closed_at": UTC_US,
@@ -63,6 +64,7 @@ def cases_frame(*rows: dict[str, object]) -> pl.LazyFrame:
         "platform": "facebook",
         "category": "scam_fraud",
         "severity": 4,
+        "reach": None,
         "status": "open",
         "triaged_at": None,
         "closed_at": None,
@@ -87,14 +89,26 @@ NO_REFERRALS = referrals_frame()
 def test_case_facts_golden_rows() -> None:
     cases = cases_frame(
         # Triaged after 1.5 h, removed after 3 h (within the 4 h critical target), closed after 54 h.
-        {"agency_code": "CA", "case_id": "1", "detected_at": h(0), "triaged_at": h(1.5), "closed_at": h(54)},
+        {
+            "agency_code": "CA",
+            "case_id": "1",
+            "detected_at": h(0),
+            "triaged_at": h(1.5),
+            "closed_at": h(54),
+            "reach": 12_000,
+            "status": "closed",
+        },
         # Medium severity, never actioned, 100 h old at as_of > 72 h target: breached.
         {"agency_code": "CB", "case_id": "7", "detected_at": h(0), "severity": 2, "url_key": "other.vn/x"},
     )
     actions = actions_frame(("CA", "1", "removed", h(3)))
+    # CA/1 was handed off twice by as_of; the third referral is sent after as_of and not counted yet.
+    referrals = referrals_frame(
+        ("CA", "1", "CA", "CB", h(1)), ("CA", "1", "CB", "CC", h(2)), ("CA", "1", "CC", "CA", h(101))
+    )
     as_of = h(100)
 
-    result = case_facts(cases, actions, NO_REFERRALS, as_of=as_of, sla_hours=SLA_HOURS).collect().sort("agency_code")
+    result = case_facts(cases, actions, referrals, as_of=as_of, sla_hours=SLA_HOURS).collect().sort("agency_code")
 
     expected = pl.DataFrame(
         {
@@ -104,7 +118,7 @@ def test_case_facts_golden_rows() -> None:
             "platform": ["facebook", "facebook"],
             "category": ["scam_fraud", "scam_fraud"],
             "severity": [4, 2],
-            "status": ["open", "open"],
+            "status": ["closed", "open"],
             "detected_at": [h(0), h(0)],
             "closed_at": [h(54), None],
             "actioned_at": [h(3), None],
@@ -114,6 +128,10 @@ def test_case_facts_golden_rows() -> None:
             "sla_target_h": [4.0, 72.0],
             "sla_status": ["met", "breached"],
             "is_uncoordinated_duplicate": [False, False],
+            "reach": [12_000, None],
+            "referrals": [2, 0],
+            # Actioned wins over the closed status; an unactioned open case is open.
+            "outcome": ["actioned", "open"],
             "as_of": [as_of, as_of],
         },
         schema=CASE_FACTS_SCHEMA,
@@ -236,6 +254,63 @@ def test_first_enforcement_joins_on_agency_and_case_id() -> None:
         schema={"agency_code": pl.String(), "case_id": pl.String(), "actioned_at": UTC_US},
     )
     assert_frame_equal(result, expected)
+
+
+@pytest.mark.parametrize(
+    ("status", "actions", "expected"),
+    [
+        # Cases are closed at h(5) when the status says closed or rejected; as_of is h(10).
+        pytest.param("closed", [("removed", h(3))], "actioned", id="actioned-beats-closed"),
+        pytest.param("rejected", [("labelled", h(3))], "actioned", id="actioned-beats-rejected"),
+        pytest.param("closed", [], "closed", id="closed"),
+        pytest.param("rejected", [("no_violation", h(3))], "rejected", id="rejected-after-no-violation"),
+        # Every other status (open, triaged, referred, even "actioned" without an enforcement by as_of) is open.
+        pytest.param("open", [], "open", id="open"),
+        pytest.param("triaged", [], "open", id="triaged"),
+        pytest.param("referred", [], "open", id="referred"),
+        pytest.param("actioned", [], "open", id="status-actioned-without-enforcement"),
+        # The enforcement comes after as_of (h(10)): not actioned yet.
+        pytest.param("referred", [("removed", h(12))], "open", id="enforcement-after-as-of"),
+    ],
+)
+def test_case_outcome(status: str, actions: list[tuple[str, datetime]], expected: str) -> None:
+    closed_at = h(5) if status in ("closed", "rejected") else None
+    cases = cases_frame(
+        {"agency_code": "CA", "case_id": "1", "detected_at": h(0), "status": status, "closed_at": closed_at}
+    )
+    frame = actions_frame(*[("CA", "1", action, at) for action, at in actions])
+    result = case_facts(cases, frame, NO_REFERRALS, as_of=h(10), sla_hours=SLA_HOURS).collect()
+    assert result["outcome"].to_list() == [expected]
+
+
+@pytest.mark.parametrize(
+    ("status", "closed_at", "expected"),
+    [
+        pytest.param("closed", h(10), "closed", id="closed-at-as-of"),
+        # Staging holds the latest status; a closure recorded after as_of had not happened as of as_of.
+        pytest.param("closed", h(11), "open", id="closed-after-as-of"),
+        pytest.param("rejected", h(11), "open", id="rejected-after-as-of"),
+        # A rejection without a closing time is taken at its word.
+        pytest.param("rejected", None, "rejected", id="rejected-without-closed-at"),
+    ],
+)
+def test_case_outcome_as_of(status: str, closed_at: datetime | None, expected: str) -> None:
+    cases = cases_frame(
+        {"agency_code": "CA", "case_id": "1", "detected_at": h(0), "status": status, "closed_at": closed_at}
+    )
+    result = case_facts(cases, NO_ACTIONS, NO_REFERRALS, as_of=h(10), sla_hours=SLA_HOURS).collect()
+    assert result["outcome"].to_list() == [expected]
+
+
+def test_referral_counts_join_on_agency_and_case_id() -> None:
+    cases = cases_frame(
+        {"agency_code": "CA", "case_id": "1", "detected_at": h(0)},
+        {"agency_code": "CB", "case_id": "1", "detected_at": h(0)},
+    )
+    # Case ids are unique per agency only; a referral sent exactly at as_of counts.
+    referrals = referrals_frame(("CA", "1", "CA", "CB", h(1)), ("CA", "1", "CB", "CA", h(10)))
+    result = case_facts(cases, NO_ACTIONS, referrals, as_of=h(10), sla_hours=SLA_HOURS).collect()
+    assert sorted(result.select("agency_code", "referrals").rows()) == [("CA", 2), ("CB", 0)]
 
 
 # Each scenario: cases as (agency_code, case_id, hours after T0[, url_key]); referrals as

@@ -24,6 +24,7 @@ FACT_SCHEMA = {
     "agency_code": pl.String(),
     "category": pl.String(),
     "severity": pl.Int8(),
+    "platform": pl.String(),
     "detected_at": UTC_US,
     "actioned_at": UTC_US,
     "closed_at": UTC_US,
@@ -43,6 +44,7 @@ def facts_frame(*rows: dict[str, object]) -> pl.LazyFrame:
         "agency_code": "A",
         "category": "phishing",
         "severity": 4,
+        "platform": "facebook",
         "actioned_at": None,
         "closed_at": None,
         "sla_status": "pending",
@@ -54,9 +56,12 @@ def facts_frame(*rows: dict[str, object]) -> pl.LazyFrame:
 def kpi_rows(*rows: tuple[object, ...], as_of: datetime) -> pl.DataFrame:
     """Expected kpi_daily rows, each the mart's columns in order without as_of.
 
-    (day, agency, category, severity, detected, actioned, met, breached, pending, duplicates, backlog)
+    (day, agency, category, severity, platform, detected, actioned, met, breached, pending, duplicates, backlog)
     """
     return pl.DataFrame([(*row, as_of) for row in rows], schema=KPI_DAILY_SCHEMA, orient="row")
+
+
+FB = "facebook"
 
 
 def test_kpi_daily_golden() -> None:
@@ -79,12 +84,12 @@ def test_kpi_daily_golden() -> None:
 
     d = date(2024, 3, 1)
     expected = kpi_rows(
-        (d, "A", "phishing", 4, 2, 0, 1, 1, 0, 1, 2),
-        (d + timedelta(1), "A", "phishing", 4, 0, 1, 0, 0, 0, 0, 1),
-        (d + timedelta(2), "A", "phishing", 4, 0, 0, 0, 0, 0, 0, 1),
-        (d + timedelta(2), "B", "phishing", 4, 1, 0, 0, 0, 1, 0, 0),
+        (d, "A", "phishing", 4, FB, 2, 0, 1, 1, 0, 1, 2),
+        (d + timedelta(1), "A", "phishing", 4, FB, 0, 1, 0, 0, 0, 0, 1),
+        (d + timedelta(2), "A", "phishing", 4, FB, 0, 0, 0, 0, 0, 0, 1),
+        (d + timedelta(2), "B", "phishing", 4, FB, 1, 0, 0, 0, 1, 0, 0),
         # as_of is 4 Mar 10:00 local: the last reported day. B has nothing left, so no B row.
-        (d + timedelta(3), "A", "phishing", 4, 0, 0, 0, 0, 0, 0, 1),
+        (d + timedelta(3), "A", "phishing", 4, FB, 0, 0, 0, 0, 0, 0, 1),
         as_of=as_of,
     )
     assert_frame_equal(result, expected)
@@ -164,16 +169,18 @@ def test_dimensions_are_kept_apart() -> None:
         {"detected_at": ict("2024-03-01 08:00"), "closed_at": ict("2024-03-01 09:00"), "severity": 2},
         {"detected_at": ict("2024-03-01 08:00"), "closed_at": ict("2024-03-01 09:00"), "category": "malware"},
         {"detected_at": ict("2024-03-01 08:00"), "closed_at": ict("2024-03-01 09:00"), "agency_code": "B"},
+        {"detected_at": ict("2024-03-01 08:00"), "closed_at": ict("2024-03-01 09:00"), "platform": "zalo"},
         {"detected_at": ict("2024-03-01 18:00"), "closed_at": ict("2024-03-01 19:00")},
     )
     as_of = ict("2024-03-01 20:00")
     result = kpi_daily(facts, as_of=as_of, local_tz=TZ).collect()
     d = date(2024, 3, 1)
     expected = kpi_rows(
-        (d, "A", "malware", 4, 1, 0, 0, 0, 1, 0, 0),
-        (d, "A", "phishing", 2, 1, 0, 0, 0, 1, 0, 0),
-        (d, "A", "phishing", 4, 2, 0, 0, 0, 2, 0, 0),
-        (d, "B", "phishing", 4, 1, 0, 0, 0, 1, 0, 0),
+        (d, "A", "malware", 4, FB, 1, 0, 0, 0, 1, 0, 0),
+        (d, "A", "phishing", 2, FB, 1, 0, 0, 0, 1, 0, 0),
+        (d, "A", "phishing", 4, FB, 2, 0, 0, 0, 2, 0, 0),
+        (d, "A", "phishing", 4, "zalo", 1, 0, 0, 0, 1, 0, 0),
+        (d, "B", "phishing", 4, FB, 1, 0, 0, 0, 1, 0, 0),
         as_of=as_of,
     )
     assert_frame_equal(result, expected)
@@ -206,9 +213,10 @@ def staging(draw: st.DrawFn) -> tuple[pl.LazyFrame, pl.LazyFrame, datetime]:
                 "case_id": str(i),
                 "detected_at": detected,
                 "url_key": draw(st.sampled_from(["u1", "u2"])),
-                "platform": "facebook",
+                "platform": draw(st.sampled_from(["facebook", "zalo"])),
                 "category": draw(st.sampled_from(["phishing", "malware"])),
                 "severity": draw(st.integers(1, 4)),
+                "reach": None,
                 "status": "open",
                 "triaged_at": None,
                 "closed_at": closed,
@@ -228,6 +236,7 @@ def staging(draw: st.DrawFn) -> tuple[pl.LazyFrame, pl.LazyFrame, datetime]:
             "platform": pl.String(),
             "category": pl.String(),
             "severity": pl.Int8(),
+            "reach": pl.Int64(),
             "status": pl.String(),
             "triaged_at": UTC_US,
             "closed_at": UTC_US,
@@ -258,7 +267,7 @@ def test_kpi_daily_reconciles_with_case_facts(frames: tuple[pl.LazyFrame, pl.Laz
         cases, actions, no_referrals, as_of=as_of, sla_hours={4: 4.0, 3: 24.0, 2: 72.0, 1: 168.0}
     ).collect()
     kpi = kpi_daily(facts.lazy(), as_of=as_of, local_tz=TZ).collect()
-    dims = ["agency_code", "category", "severity"]
+    dims = ["agency_code", "category", "severity", "platform"]
 
     # Totals per dimension after a group-by equal the case_facts counts.
     by_dim = kpi.group_by(dims).agg(
@@ -276,9 +285,7 @@ def test_kpi_daily_reconciles_with_case_facts(frames: tuple[pl.LazyFrame, pl.Laz
     assert kpi["cases_detected"].sum() == facts.height
 
     # The backlog, recounted case by case for every local day of the range (absent row = 0 open).
-    backlog = {
-        (r["day"], r["agency_code"], r["category"], r["severity"]): r["backlog_open"] for r in kpi.iter_rows(named=True)
-    }
+    backlog = {(r["day"], *(r[d] for d in dims)): r["backlog_open"] for r in kpi.iter_rows(named=True)}
     if facts.height:
         first = min(facts["detected_at"]).astimezone(ICT).date()
         last = as_of.astimezone(ICT).date()
@@ -288,7 +295,7 @@ def test_kpi_daily_reconciles_with_case_facts(frames: tuple[pl.LazyFrame, pl.Laz
             naive: dict[tuple[object, ...], int] = {}
             for f in facts.iter_rows(named=True):
                 if f["detected_at"] < end_of_day and (f["closed_at"] is None or f["closed_at"] >= end_of_day):
-                    key = (day, f["agency_code"], f["category"], f["severity"])
+                    key = (day, *(f[d] for d in dims))
                     naive[key] = naive.get(key, 0) + 1
             recorded = {k: v for k, v in backlog.items() if k[0] == day and v}
             assert recorded == naive
