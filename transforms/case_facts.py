@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 
 import polars as pl
 
+from concord import codes
+
 UTC_US = pl.Datetime("us", "UTC")
 
-ENFORCEMENT_ACTIONS: frozenset[str] = frozenset({"removed", "restricted", "geo_blocked", "labelled"})
+ENFORCEMENT_ACTIONS: frozenset[str] = frozenset(codes.ENFORCEMENT_ACTIONS)
 """Platform answers that count as acting on the item; no_violation, no_response and pending do not."""
 
 SLA_STATUSES = ("met", "breached", "pending")

@@ -40,7 +40,16 @@ def two_runs(prefect_harness: None, demo_inbox: Path, tmp_path_factory: pytest.T
     return {"first": first, "second": second, "db": db, "home": home, "marts_after_first": marts_after_first}
 
 
-MARTS = ("marts.case_facts", "marts.kpi_daily")
+MARTS = (
+    "marts.case_facts",
+    "marts.kpi_daily",
+    "marts.handoffs",
+    "marts.platform_requests",
+    "marts.backlog_daily",
+    "marts.public_response_coverage",
+    "marts.recurrence",
+    "marts.hotspots",
+)
 
 
 def query(db: Path, sql: str) -> list[tuple]:
