@@ -23,12 +23,13 @@ Fresh = Annotated[bool, typer.Option(help="Regenerate the cached inputs under be
 
 @app.callback()
 def quick(ctx: typer.Context, fresh: Fresh = False) -> None:
-    """Without a command: the quick set, pipeline-small then transforms-medium (< ~5 min once inputs are cached)."""
+    """Without a command: the quick set, pipeline-small, transforms-medium then pages (< ~5 min once inputs are cached)."""
     if ctx.invoked_subcommand is not None:
         return
     started = time.perf_counter()
     pipeline_small(fresh=fresh)
     transforms_medium(fresh=fresh)
+    pages(fresh=False)  # transforms-medium has just regenerated the inputs if asked to
     typer.echo(f"\nQuick set done in {time.perf_counter() - started:.0f} s ({_load()}).")
 
 
@@ -66,6 +67,24 @@ def transforms_medium(
     from bench import transforms_medium as bench
 
     bench.main(fresh=fresh, breakdown=breakdown)
+
+
+@app.command("pages")
+def pages(
+    fresh: Fresh = False,
+    rebuild_marts: Annotated[
+        bool, typer.Option(help="Rebuild the marts even when the cached warehouse's are up to date.")
+    ] = False,
+    scale: Annotated[
+        str, typer.Option(help="Demo: medium (the cached warehouse of transforms-medium), small or tiny.")
+    ] = "medium",
+) -> None:
+    """Each leadership page rendered by Streamlit's AppTest from the marts, cold and warm (target ≤ 1 s)."""
+    from bench import pages as bench
+
+    if scale not in ("tiny", "small", "medium"):
+        raise typer.BadParameter("scale must be tiny, small or medium", param_hint="--scale")
+    bench.main(fresh=fresh, rebuild_marts=rebuild_marts, scale=scale)
 
 
 @app.command("lifecycle-10m")
