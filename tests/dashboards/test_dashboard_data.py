@@ -402,3 +402,15 @@ def test_coverage_leaves_out_cases_still_within_their_48_hours(serving_db: Path)
     assert result == data.Coverage(eligible=4, decided=3, covered=1, median_response_h=45.0)
     assert result.within_window == 1
     assert uncovered["case_id"].to_list() == ["C4", "N2"]
+
+
+def test_local_days_become_a_utc_range() -> None:
+    # One local day in Ho Chi Minh City (UTC+07:00) runs from 17:00 UTC the day before to 17:00 UTC.
+    from datetime import UTC, date, datetime
+
+    from dashboards.data import local_days_as_utc_range
+
+    assert local_days_as_utc_range(date(2025, 1, 20), date(2025, 1, 21), "Asia/Ho_Chi_Minh") == (
+        datetime(2025, 1, 19, 17, 0, tzinfo=UTC),
+        datetime(2025, 1, 21, 17, 0, tzinfo=UTC),
+    )
