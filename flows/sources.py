@@ -115,9 +115,11 @@ class Source:
 AGENCY_OFFSET = 7  # hours east of UTC for agency timestamps without offset (Asia/Ho_Chi_Minh)
 FEED_OFFSET = 0  # public feeds without offset are UTC
 
+AGENCY_COLUMNS = ("agency_code", "name", "name_en", "tier", "role", "parent_code")
+
 AGENCIES = Source(
     name="agencies",
-    columns=("agency_code", "name", "name_en", "tier", "role", "parent_code"),
+    columns=AGENCY_COLUMNS,
     required=("agency_code", "name", "tier", "role"),
     key=("agency_code",),
     aliases={
@@ -132,7 +134,7 @@ AGENCIES = Source(
     },
     staging_columns=("agency_code", "name", "name_en", "tier", "role", "parent_code"),
     typed_sql=_typed(
-        ("agency_code", "name", "name_en", "tier", "role", "parent_code"),
+        AGENCY_COLUMNS,
         {**_agencies("agency_code", "parent_code"), **_codes("tier", "role")},
         "agency_code_v AS agency_code, name, name_en, tier_v AS tier, role_v AS role, parent_code_v AS parent_code",
         [
@@ -147,23 +149,25 @@ AGENCIES = Source(
 # Handles become keyed pseudonyms, notes lose e-mails and phone/ID numbers, URLs lose their credentials.
 CASE_PROTECT = {"account_handle": "pseudonym(account_handle)", "notes": "scrub_notes(notes)", "url": "url_masked(url)"}
 
+CASE_COLUMNS = (
+    "case_id",
+    "agency_code",
+    "detected_at",
+    "url",
+    "platform",
+    "category",
+    "severity",
+    "reach",
+    "status",
+    "triaged_at",
+    "closed_at",
+    "account_handle",
+    "notes",
+)
+
 CASES = Source(
     name="cases",
-    columns=(
-        "case_id",
-        "agency_code",
-        "detected_at",
-        "url",
-        "platform",
-        "category",
-        "severity",
-        "reach",
-        "status",
-        "triaged_at",
-        "closed_at",
-        "account_handle",
-        "notes",
-    ),
+    columns=CASE_COLUMNS,
     required=("case_id", "agency_code", "detected_at", "url", "platform", "category", "severity", "status"),
     key=("agency_code", "case_id"),
     aliases={
@@ -199,21 +203,7 @@ CASES = Source(
         "notes",
     ),
     typed_sql=_typed(
-        (
-            "case_id",
-            "agency_code",
-            "detected_at",
-            "url",
-            "platform",
-            "category",
-            "severity",
-            "reach",
-            "status",
-            "triaged_at",
-            "closed_at",
-            "account_handle",
-            "notes",
-        ),
+        CASE_COLUMNS,
         {
             **_agencies("agency_code"),
             **_ts("detected_at", "triaged_at", "closed_at", offset=AGENCY_OFFSET),
