@@ -63,9 +63,10 @@ CREATE OR REPLACE TEMP MACRO url_parts(u) AS
     regexp_extract(u, '^([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?',
                    ['scheme', 'authority', 'path', 'query']);
 
--- Raw URL kept for display with any user-info (credentials) masked.
+-- Raw URL kept for display with any user-info (credentials) masked, with or without a scheme, up to the
+-- authority's last '@' (a password may contain '@'), as url_host reads it.
 CREATE OR REPLACE TEMP MACRO url_masked(raw) AS
-    regexp_replace(clean_text(raw), '^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@', '\1***@');
+    regexp_replace(clean_text(raw), '^([A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*@', '\1***@');
 
 -- Host: user-info and port dropped, lower case, trailing dot and leading `www.` dropped, IDN as punycode.
 CREATE OR REPLACE TEMP MACRO url_host_ascii(host) AS

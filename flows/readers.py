@@ -54,6 +54,11 @@ def detect_encoding(head: bytes) -> str:
 
 def _decoded_utf8(path: Path) -> bytes | Path:
     """The file as UTF-8: the path itself when it already is, else its bytes transcoded."""
+    return _decoded(path)[0]
+
+
+def _decoded(path: Path) -> tuple[bytes | Path, bool]:
+    """The file as UTF-8 (see :func:`_decoded_utf8`) and whether it was cut off inside its last character."""
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
     if not head.strip():
@@ -63,13 +68,27 @@ def _decoded_utf8(path: Path) -> bytes | Path:
     if encoding == "utf-8":
         try:
             raw.decode("utf-8")
-            return path
-        except UnicodeDecodeError:  # valid at the start only: a legacy file after all
-            encoding = "cp1258"
-    text = raw.decode(encoding, errors="strict") if encoding != "cp1258" else raw.decode("cp1258", errors="replace")
+            return path, False
+        except UnicodeDecodeError:
+            if _cut_mid_character(raw):  # a UTF-8 file cut off inside its last character, not a legacy one
+                return raw.decode("utf-8", errors="replace").encode("utf-8"), True
+            encoding = "cp1258"  # valid at the start only: a legacy file after all
+    try:
+        text = raw.decode(encoding, errors="strict") if encoding != "cp1258" else raw.decode("cp1258", errors="replace")
+    except UnicodeDecodeError as exc:  # e.g. a UTF-16 file with an odd byte count or a lone surrogate
+        raise RejectedFile("bad_encoding", f"not valid {encoding}: {exc.reason}") from exc
     if "\0" in text:
         raise RejectedFile("binary_file", "NUL characters after decoding")
-    return text.encode("utf-8")
+    return text.encode("utf-8"), False
+
+
+def _cut_mid_character(raw: bytes) -> bool:
+    """Whether ``raw`` is valid UTF-8 except for an incomplete multi-byte character at its very end."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(raw, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _with_row_numbers(frame: pl.DataFrame) -> pl.DataFrame:
@@ -83,21 +102,24 @@ def read_csv(path: Path) -> pl.DataFrame:
     never closed, as in a file cut off mid-row), the file is read again leniently so that every good row still
     loads and only the broken rows are quarantined (``malformed_row``).
     """
-    source = _decoded_utf8(path)
+    source, cut = _decoded(path)
     data = source if isinstance(source, Path) else io.BytesIO(source)
     try:
         frame = pl.read_csv(data, infer_schema=False, truncate_ragged_lines=False, raise_if_empty=True)
+        frame = _with_row_numbers(frame).with_columns(pl.lit(False).alias("malformed"))
     except pl.exceptions.NoDataError as exc:
         raise RejectedFile("empty_file", str(exc)) from exc
     except pl.exceptions.ComputeError:
         text = source.read_text("utf-8") if isinstance(source, Path) else source.decode("utf-8")
-        return _read_csv_leniently(text)
-    return _with_row_numbers(frame).with_columns(pl.lit(False).alias("malformed"))
+        frame = _read_csv_leniently(text)
+    if cut:  # the file ends inside a character: its last row is certainly incomplete
+        frame = frame.with_columns(pl.col("malformed") | (pl.col("row_number") == frame.height))
+    return frame
 
 
 def _read_csv_leniently(text: str) -> pl.DataFrame:
     """The slow path for broken files only: Python's csv module, rows of the wrong width flagged, none dropped."""
-    rows = list(csv.reader(io.StringIO(text), strict=False))
+    rows = list(csv.reader(io.StringIO(text, newline=""), strict=False))  # a lone \r ends a row
     if not rows:
         raise RejectedFile("empty_file")
     header, body = rows[0], [r for r in rows[1:] if r]
