@@ -1,4 +1,4 @@
-"""The ``concord`` command: generate demo data, run the pipeline, serve the demo.
+"""The ``concord`` command: generate demo data, run the pipeline, serve the demo, build reports, verify evidence.
 
 Heavy libraries (Prefect, Great Expectations, Streamlit) are imported inside the commands that need them, so
 ``concord --help`` stays instant.
@@ -242,6 +242,73 @@ def demo(
         typer.echo("Stopping …")
     finally:
         stop()
+
+
+@app.command()
+def report(
+    db: Annotated[Path | None, typer.Option(help="DuckDB warehouse file.")] = None,
+) -> None:
+    """Validate the warehouse now and build the Great Expectations Data Docs (static HTML) for auditors.
+
+    The results are stored in audit.validations under a run id "report-<timestamp>".
+    """
+    from expectations.validate import validate_warehouse
+
+    settings = Settings()
+    db = _existing_db(db or settings.db_path)
+    docs_dir = (settings.home / "reports" / "data_docs").resolve()
+    run_id = f"report-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    results = validate_warehouse(db, run_id, docs_dir)
+    for r in results:
+        verdict = "passed" if r["success"] else f"{r['failed']} of {r['evaluated']} expectations failed"
+        typer.echo(f"  {r['suite']:<28} v{r['suite_version']:<6} {verdict}")
+    typer.echo(f"Data Docs ({run_id}): {docs_dir / 'index.html'}")
+
+
+def _existing_db(db: Path) -> Path:
+    if not db.is_file():
+        typer.echo(f"No warehouse at {db}. Create one with `concord run`.", err=True)
+        raise typer.Exit(2)
+    return db
+
+
+audit_app = typer.Typer(help="Check the per-run evidence records.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command()
+def verify(
+    db: Annotated[Path | None, typer.Option(help="DuckDB warehouse file (opened read-only).")] = None,
+    evidence_dir: Annotated[
+        Path | None, typer.Option(help="Folder of the evidence JSON files; default <home>/reports/evidence.")
+    ] = None,
+) -> None:
+    """Recompute every evidence record's hash, check the chain and the JSON files; exit 1 on any broken link."""
+    from concord.evidence import read_chain, read_files, verify_chain
+    from concord.warehouse import connect
+
+    settings = Settings()
+    db = _existing_db(db or settings.db_path)
+    evidence_dir = evidence_dir or settings.home / "reports" / "evidence"
+    con = connect(db, read_only=True)
+    try:
+        has_table = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'audit' AND table_name = 'evidence'"
+        ).fetchall() == [(1,)]
+        rows = read_chain(con) if has_table else []
+    finally:
+        con.close()
+    if not has_table:
+        typer.echo(f"{db} has no audit.evidence table: run the pipeline once with this version.", err=True)
+        raise typer.Exit(2)
+    problems = verify_chain(rows, read_files(evidence_dir))
+    if not problems:
+        typer.echo(f"OK: {len(rows)} runs, every evidence record and link checks out.")
+        return
+    for problem in problems:
+        typer.echo(f"BROKEN {problem.run_id}: {problem.message}")
+    typer.echo(f"{len(problems)} problems in the evidence of {len(rows)} runs.", err=True)
+    raise typer.Exit(1)
 
 
 @app.command()

@@ -27,6 +27,7 @@ SERVED_TABLES = (
     "audit.runs",
     "audit.batches",
     "audit.validations",
+    "audit.evidence",
 )
 
 

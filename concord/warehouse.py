@@ -71,6 +71,16 @@ CREATE TABLE IF NOT EXISTS audit.validations (
     details           JSON
 );
 
+-- One evidence record per run (concord/evidence.py), chained: previous_sha256 is the record_sha256 of the
+-- row before it (null for the first), record_sha256 the SHA-256 of the record's canonical JSON.
+CREATE TABLE IF NOT EXISTS audit.evidence (
+    run_id           VARCHAR NOT NULL,
+    created_at       TIMESTAMPTZ NOT NULL,
+    record           JSON NOT NULL,
+    record_sha256    VARCHAR NOT NULL,
+    previous_sha256  VARCHAR
+);
+
 CREATE TABLE IF NOT EXISTS staging.agencies (
     agency_code  VARCHAR NOT NULL,
     name         VARCHAR NOT NULL,

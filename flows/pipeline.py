@@ -1,4 +1,4 @@
-"""The pipeline flow: inbox files → raw/staging/quarantine → validation → marts → serving copy.
+"""The pipeline flow: inbox files → raw/staging/quarantine → validation → marts → evidence → serving copy.
 
 The flow is thin: tasks do the I/O and call pure code in ``flows.ingest``, ``transforms`` and ``expectations``.
 One DuckDB connection (the only writer) is opened by the flow and passed to the tasks.
@@ -34,6 +34,7 @@ class RunSummary:
     marts: dict[str, int] = field(default_factory=dict)
     validation: list[dict] = field(default_factory=list)
     serving: str = ""
+    evidence_sha256: str = ""
 
     def counts(self) -> dict[str, int]:
         """Files by status and rows in / loaded / quarantined over the run."""
@@ -112,6 +113,17 @@ def validate_task(db: Path, run_id: str, docs_dir: Path) -> list[dict]:
     return validate_warehouse(db, run_id, docs_dir)
 
 
+@task(name="write-evidence", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE)
+def evidence_task(
+    con: duckdb.DuckDBPyConnection, record_fields: dict, evidence_dir: Path, created_at: datetime
+) -> tuple[str, Path]:
+    """Chain the run's evidence record to the previous one: a row of audit.evidence plus a JSON file."""
+    from concord.evidence import write_evidence
+
+    _, sha, path = write_evidence(con, record_fields, evidence_dir, created_at)
+    return sha, path
+
+
 @task(name="publish-serving-copy", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE)
 def publish_task(con: duckdb.DuckDBPyConnection, target: Path) -> str:
     """Publish the dashboard's serving copy atomically."""
@@ -148,9 +160,10 @@ def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validatio
     logger.info("run %s: inbox %s → warehouse %s, as of %s", run_id, inbox, db, as_of.isoformat())
 
     con = _open(db, settings, as_of)
+    version = code_version()
     con.execute(
         "INSERT INTO audit.runs VALUES (?, ?, NULL, ?, 'running', ?, ?)",
-        [run_id, started, as_of, code_version(), str(inbox)],
+        [run_id, started, as_of, version, str(inbox)],
     )
     try:
         for source, path in inbox_files(inbox):
@@ -174,10 +187,21 @@ def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validatio
             con = _open(db, settings, as_of)
         summary.marts = marts_task(con, as_of, settings)
         logger.info("marts: %s", ", ".join(f"{k} {v:,} rows" for k, v in summary.marts.items()))
-        con.execute(
-            "UPDATE audit.runs SET status = 'completed', finished_at = ? WHERE run_id = ?",
-            [datetime.now(UTC), run_id],
+        finished = datetime.now(UTC)
+        con.execute("UPDATE audit.runs SET status = 'completed', finished_at = ? WHERE run_id = ?", [finished, run_id])
+        record_fields = {
+            "run_id": run_id,
+            "as_of": as_of,
+            "started_at": started,
+            "finished_at": finished,
+            "code_version": version,
+            "validation": summary.validation,
+            "marts": summary.marts,
+        }
+        summary.evidence_sha256, evidence_file = evidence_task(
+            con, record_fields, (settings.home / "reports" / "evidence").resolve(), datetime.now(UTC)
         )
+        logger.info("evidence: %s (sha256 %s)", evidence_file, summary.evidence_sha256)
         summary.serving = publish_task(con, serving_path(db))
     except BaseException:
         con = con if _is_open(con) else _open(db, settings, as_of)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -115,3 +116,73 @@ def test_a_second_run_loads_nothing_and_changes_no_number(two_runs: dict) -> Non
             assert_frame_equal(
                 con.sql(f"SELECT * FROM {table} ORDER BY ALL").pl(), two_runs["marts_after_first"][table]
             )
+
+
+def test_each_run_leaves_a_chained_evidence_record(two_runs: dict) -> None:
+    first, second = two_runs["first"], two_runs["second"]
+    rows = query(
+        two_runs["db"], "SELECT run_id, record, record_sha256, previous_sha256 FROM audit.evidence ORDER BY created_at"
+    )
+    assert [(r[0], r[2], r[3]) for r in rows] == [
+        (first.run_id, first.evidence_sha256, None),
+        (second.run_id, second.evidence_sha256, first.evidence_sha256),
+    ]
+    record = json.loads(rows[0][1])
+    assert record["totals"] == first.counts()
+    assert record["marts"] == first.marts
+    assert {s["suite"] for s in record["suites"]} == {r["suite"] for r in first.validation}
+    assert len(record["files"]) == len(first.batches)
+    assert all(len(f["file_sha256"]) == 64 for f in record["files"])
+    document = json.loads((two_runs["home"] / "reports" / "evidence" / f"{first.run_id}.json").read_text())
+    assert document == {"record_sha256": first.evidence_sha256, "record": record}
+    served = duckdb.connect(str(serving_path(two_runs["db"])), read_only=True)
+    assert served.execute("SELECT count(*) FROM audit.evidence").fetchall() == [(2,)]
+    served.close()
+
+
+@pytest.fixture
+def warehouse_copy(two_runs: dict, tmp_path: Path) -> Path:
+    """A copy of the two-run warehouse and its evidence files in a home of its own (safe to tamper with)."""
+    home = tmp_path / "home"
+    (home / "reports").mkdir(parents=True)
+    shutil.copy(two_runs["db"], home / "concord.duckdb")
+    shutil.copytree(two_runs["home"] / "reports" / "evidence", home / "reports" / "evidence")
+    return home
+
+
+def test_audit_verify_through_the_cli_finds_a_tampered_number(two_runs: dict, warehouse_copy: Path) -> None:
+    from typer.testing import CliRunner
+
+    from concord.cli import app
+
+    db, env = warehouse_copy / "concord.duckdb", {"CONCORD_HOME": str(warehouse_copy)}
+    result = CliRunner().invoke(app, ["audit", "verify", "--db", str(db)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "OK: 2 runs" in result.output
+
+    first = two_runs["first"].run_id
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            """UPDATE audit.evidence SET record = json_merge_patch(record, '{"totals": {"rows_quarantined": 0}}')
+               WHERE run_id = ?""",
+            [first],
+        )
+    result = CliRunner().invoke(app, ["audit", "verify", "--db", str(db)], env=env)
+    assert result.exit_code == 1
+    assert f"BROKEN {first}: record hash mismatch" in result.output
+    assert "totals.rows_quarantined" in result.output
+    assert two_runs["second"].run_id not in result.output  # its link to the stored hash still holds
+
+
+def test_report_builds_the_data_docs_through_the_cli(warehouse_copy: Path) -> None:
+    from typer.testing import CliRunner
+
+    from concord.cli import app
+
+    db = warehouse_copy / "concord.duckdb"
+    result = CliRunner().invoke(app, ["report", "--db", str(db)], env={"CONCORD_HOME": str(warehouse_copy)})
+    assert result.exit_code == 0, result.output
+    index = warehouse_copy.resolve() / "reports" / "data_docs" / "index.html"
+    assert index.exists() and str(index) in result.output.replace("\n", "")
+    runs = query(db, "SELECT DISTINCT run_id FROM audit.validations WHERE run_id LIKE 'report-%'")
+    assert len(runs) == 1
