@@ -1,7 +1,7 @@
 """Concord dashboards: the entry point (``streamlit run dashboards/app.py``).
 
 It draws what every page shares (language toggle, sign-in note) and routes to the pages with
-``st.navigation``. Pages live in one folder per role (``leadership/``, later ``auditor/`` and
+``st.navigation``. Pages live in one folder per role (``leadership/``, ``auditor/``, later
 ``engineer/``). There is deliberately no ``pages/`` folder next to this file: Streamlit would then
 switch to its legacy folder-based multipage mode, which re-runs a page without this entry point
 and so loses the language toggle on the first widget interaction.
@@ -27,11 +27,17 @@ LEADERSHIP_PAGES = (
     ("leadership/hotspots.py", "page_hotspots", ":material/local_fire_department:", "hotspots"),
     ("leadership/public_responses.py", "page_public", ":material/campaign:", "public-responses"),
 )
+AUDITOR_PAGES = (
+    ("auditor/data_quality.py", "page_data_quality", ":material/fact_check:", "data-quality"),
+    ("auditor/quarantine.py", "page_quarantine", ":material/block:", "quarantine"),
+    ("auditor/reconciliation.py", "page_reconciliation", ":material/balance:", "reconciliation"),
+)
 pages = {
-    i18n.t("section_leadership", lang): [
+    i18n.t(section, lang): [
         st.Page(path, title=i18n.t(title, lang), icon=icon, url_path=url, default=url == "overview")
-        for path, title, icon, url in LEADERSHIP_PAGES
-    ],
+        for path, title, icon, url in section_pages
+    ]
+    for section, section_pages in (("section_leadership", LEADERSHIP_PAGES), ("section_auditors", AUDITOR_PAGES))
 }
 page = st.navigation(pages)
 # Sign-in (Streamlit OIDC) is not configured in the local demo; PRODUCT.md asks that we say so.

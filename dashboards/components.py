@@ -225,6 +225,26 @@ def page_header(title_key: str) -> PageContext:
     return PageContext(lang, tz, snap, options, filters)
 
 
+@dataclass(frozen=True)
+class AuditContext:
+    """What an auditor page needs after its header: language, time zone and the serving copy (no KPI filters)."""
+
+    lang: i18n.Lang
+    tz: str
+    snap: data.Snapshot
+
+
+def audit_header(title_key: str) -> AuditContext:
+    """Title and "data as of" for an auditor page; the leadership filters do not apply to audit tables."""
+    lang = current_lang()
+    tz = data.local_tz()
+    st.title(i18n.t(title_key, lang))
+    snap = require_snapshot()
+    with read_errors_shown(snap, lang):
+        data_as_of_line(snap, lang, tz)
+    return AuditContext(lang, tz, snap)
+
+
 @contextmanager
 def read_errors_shown(snap: data.Snapshot, lang: str) -> Iterator[None]:
     """Turn a failed query on the serving copy into a readable error (then stop the page)."""

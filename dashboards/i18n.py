@@ -431,6 +431,147 @@ LABELS: dict[str, dict[str, str]] = {
         "vi": "Chưa có dữ liệu để hiển thị · No data to show yet",
         "en": "Chưa có dữ liệu để hiển thị · No data to show yet",
     },
+    # --- auditors -------------------------------------------------------------------------------------
+    "section_auditors": {"vi": "Kiểm toán", "en": "Auditors"},
+    "page_data_quality": {"vi": "Chất lượng dữ liệu", "en": "Data quality"},
+    "page_quarantine": {"vi": "Dòng bị cách ly", "en": "Quarantined rows"},
+    "page_reconciliation": {"vi": "Đối soát lô dữ liệu", "en": "Batch reconciliation"},
+    "dq_title": {"vi": "Kết quả kiểm tra chất lượng dữ liệu", "en": "Data quality validation results"},
+    "dq_no_validations": {
+        "vi": "Chưa có kết quả kiểm tra nào trong bản dữ liệu phục vụ (audit.validations trống).",
+        "en": "The serving copy holds no validation results yet (audit.validations is empty).",
+    },
+    "dq_latest_run": {
+        "vi": "Lần kiểm tra mới nhất: lần chạy `{run_id}`, lúc {validated_at}.",
+        "en": "Latest validation: run `{run_id}`, at {validated_at}.",
+    },
+    "kpi_dq_evaluated": {"vi": "Kỳ vọng đã kiểm tra", "en": "Expectations evaluated"},
+    "kpi_dq_evaluated_help": {
+        "vi": "Số kỳ vọng (Great Expectations) được kiểm tra trong lần chạy mới nhất, mọi bộ kiểm tra. "
+        "Nguồn: `audit.validations`.",
+        "en": "Great Expectations expectations evaluated in the latest run, over every suite. "
+        "Source: `audit.validations`.",
+    },
+    "kpi_dq_failed": {"vi": "Kỳ vọng không đạt", "en": "Expectations failed"},
+    "kpi_dq_failed_help": {
+        "vi": "Số kỳ vọng không đạt trong lần chạy mới nhất (`success = false`). Nguồn: `audit.validations`.",
+        "en": "Expectations that failed in the latest run (`success = false`). Source: `audit.validations`.",
+    },
+    "kpi_dq_pass_rate": {"vi": "Tỷ lệ đạt", "en": "Pass rate"},
+    "kpi_dq_pass_rate_help": {
+        "vi": "Kỳ vọng đạt / kỳ vọng đã kiểm tra, trong lần chạy mới nhất. Nguồn: `audit.validations`.",
+        "en": "Expectations passed / evaluated, in the latest run. Source: `audit.validations`.",
+    },
+    "dq_suites_title": {"vi": "Kết quả theo bộ kiểm tra (lần chạy mới nhất)", "en": "Results per suite (latest run)"},
+    "dq_trend_title": {"vi": "Tỷ lệ đạt qua các lần chạy", "en": "Pass rate across runs"},
+    "dq_failing_title": {"vi": "Kỳ vọng không đạt (lần chạy mới nhất)", "en": "Failing expectations (latest run)"},
+    "dq_all_passed": {
+        "vi": "Mọi kỳ vọng trong lần chạy mới nhất đều đạt.",
+        "en": "Every expectation passed in the latest run.",
+    },
+    "dq_docs_title": {
+        "vi": "Data Docs (báo cáo HTML của Great Expectations)",
+        "en": "Data Docs (Great Expectations HTML)",
+    },
+    "dq_docs": {
+        "vi": "Data Docs là các tệp HTML tĩnh do `concord report` tạo, không có máy chủ web phục vụ chúng. "
+        "Hãy mở tệp này trong trình duyệt trên máy chạy pipeline:\n\n`{path}`",
+        "en": "The Data Docs are static HTML files written by `concord report`; no web server serves them. "
+        "Open this file in a browser on the machine that runs the pipeline:\n\n`{path}`",
+    },
+    "dq_docs_missing": {
+        "vi": "Tệp chưa tồn tại: chạy `uv run concord report` để tạo.",
+        "en": "The file does not exist yet: run `uv run concord report` to build it.",
+    },
+    "col_run": {"vi": "Lần chạy", "en": "Run"},
+    "col_suite": {"vi": "Bộ kiểm tra", "en": "Suite"},
+    "col_table": {"vi": "Bảng", "en": "Table"},
+    "col_validated_at": {"vi": "Kiểm tra lúc (giờ Việt Nam)", "en": "Validated at (local time)"},
+    "col_evaluated": {"vi": "Đã kiểm tra", "en": "Evaluated"},
+    "col_failed": {"vi": "Không đạt", "en": "Failed"},
+    "col_pass_rate": {"vi": "Tỷ lệ đạt (%)", "en": "Pass rate (%)"},
+    "col_expectation": {"vi": "Kỳ vọng", "en": "Expectation"},
+    "col_column": {"vi": "Cột", "en": "Column"},
+    "col_observed": {"vi": "Giá trị quan sát", "en": "Observed value"},
+    "col_unexpected": {"vi": "Số giá trị sai", "en": "Unexpected values"},
+    "col_elements": {"vi": "Số giá trị", "en": "Values checked"},
+    "col_why": {"vi": "Lý do có kỳ vọng (tiếng Anh)", "en": "Why"},
+    "quarantine_title": {"vi": "Dòng dữ liệu bị cách ly", "en": "Quarantined rows"},
+    "quarantine_caption": {
+        "vi": "Các dòng không qua được kiểm tra khi nạp được giữ nguyên trong `quarantine.rows` cùng mã lý do. "
+        "Lọc theo nguồn, lô và mã lý do (một dòng khớp khi có bất kỳ mã nào đã chọn).",
+        "en": "Rows that failed the load checks are kept as they came in `quarantine.rows` with their reason codes. "
+        "Filter by source, batch and reason code (a row matches when it carries any chosen code).",
+    },
+    "quarantine_none": {"vi": "Không có dòng nào bị cách ly.", "en": "No row is quarantined."},
+    "source": {"vi": "Nguồn", "en": "Source"},
+    "batch": {"vi": "Lô", "en": "Batch"},
+    "reason_code": {"vi": "Mã lý do", "en": "Reason code"},
+    "kpi_quarantined": {"vi": "Dòng bị cách ly", "en": "Quarantined rows"},
+    "kpi_quarantined_help": {
+        "vi": "Số dòng trong `quarantine.rows` khớp bộ lọc.",
+        "en": "Rows in `quarantine.rows` that match the filters.",
+    },
+    "kpi_reason_codes": {"vi": "Mã lý do khác nhau", "en": "Distinct reason codes"},
+    "kpi_reason_codes_help": {
+        "vi": "Số mã lý do khác nhau trên các dòng khớp bộ lọc.",
+        "en": "Distinct reason codes on the rows that match the filters.",
+    },
+    "quarantine_reasons_title": {"vi": "Số dòng theo mã lý do", "en": "Rows per reason code"},
+    "quarantine_rows_title": {"vi": "Các dòng bị cách ly", "en": "The quarantined rows"},
+    "quarantine_shown": {
+        "vi": "Hiển thị {shown} trên tổng số {total} dòng (tối đa {limit}); thu hẹp bộ lọc để xem các dòng khác.",
+        "en": "Showing {shown} of {total} rows (at most {limit}); narrow the filters to see the others.",
+    },
+    "col_row_number": {"vi": "Số dòng trong tệp", "en": "Row number"},
+    "col_reason_codes": {"vi": "Mã lý do", "en": "Reason codes"},
+    "col_raw": {"vi": "Dòng gốc (JSON)", "en": "Raw row (JSON)"},
+    "col_rows": {"vi": "Số dòng", "en": "Rows"},
+    "reconciliation_title": {"vi": "Đối soát lô dữ liệu và độ mới", "en": "Batch reconciliation and freshness"},
+    "reconciliation_caption": {
+        "vi": "Mỗi lô phải cân: số dòng đọc vào = dòng đã nạp + dòng bị cách ly. Nguồn: `audit.batches`, `audit.runs`.",
+        "en": "Every batch must balance: rows in = rows loaded + rows quarantined. "
+        "Source: `audit.batches`, `audit.runs`.",
+    },
+    "kpi_batches": {"vi": "Số lô", "en": "Batches"},
+    "kpi_batches_help": {
+        "vi": "Số lô (tệp) đã ghi nhận, mọi lần chạy. Nguồn: `audit.batches`.",
+        "en": "Batches (files) recorded, over every run. Source: `audit.batches`.",
+    },
+    "kpi_unbalanced": {"vi": "Lô không cân", "en": "Unbalanced batches"},
+    "kpi_unbalanced_help": {
+        "vi": "Số lô có số dòng đọc vào khác dòng đã nạp + dòng bị cách ly; phải bằng 0.",
+        "en": "Batches whose rows in differ from rows loaded + rows quarantined; should be 0.",
+    },
+    "kpi_stale": {"vi": "Nguồn quá hạn", "en": "Stale sources"},
+    "kpi_stale_help": {
+        "vi": "Số nguồn có lô nạp mới nhất cũ hơn giới hạn của nguồn (hoặc chưa từng nạp), tính đến bây giờ.",
+        "en": "Sources whose newest loaded batch is older than the source's limit (or that never loaded), as of now.",
+    },
+    "runs_title": {"vi": "Tổng theo lần chạy", "en": "Totals per run"},
+    "batches_title": {"vi": "Theo lô", "en": "Per batch"},
+    "freshness_title": {"vi": "Độ mới theo nguồn", "en": "Freshness per source"},
+    "freshness_caption": {
+        "vi": "Thời gian từ lô nạp mới nhất (`loaded_at`) đến bây giờ ({now}), so với giới hạn của từng nguồn.",
+        "en": "Time from the newest loaded batch (`loaded_at`) to now ({now}), against each source's limit.",
+    },
+    "col_run_status": {"vi": "Trạng thái lần chạy", "en": "Run status"},
+    "col_started_at": {"vi": "Bắt đầu (giờ Việt Nam)", "en": "Started (local time)"},
+    "col_file": {"vi": "Tệp", "en": "File"},
+    "col_sha256": {"vi": "SHA-256 (rút gọn)", "en": "SHA-256 (short)"},
+    "col_status": {"vi": "Trạng thái", "en": "Status"},
+    "col_reason": {"vi": "Lý do", "en": "Reason"},
+    "col_rows_in": {"vi": "Dòng đọc vào", "en": "Rows in"},
+    "col_rows_loaded": {"vi": "Dòng đã nạp", "en": "Rows loaded"},
+    "col_rows_quarantined": {"vi": "Dòng bị cách ly", "en": "Rows quarantined"},
+    "col_balanced": {"vi": "Cân (vào = nạp + cách ly)", "en": "Balanced (in = loaded + quarantined)"},
+    "col_loaded_at": {"vi": "Nạp lúc (giờ Việt Nam)", "en": "Loaded at (local time)"},
+    "col_batches": {"vi": "Số lô", "en": "Batches"},
+    "col_newest_loaded": {"vi": "Lô nạp mới nhất (giờ Việt Nam)", "en": "Newest loaded batch (local time)"},
+    "col_age_days": {"vi": "Tuổi (ngày)", "en": "Age (days)"},
+    "col_limit_days": {"vi": "Giới hạn (ngày)", "en": "Limit (days)"},
+    "col_stale": {"vi": "Quá hạn", "en": "Stale"},
+    "rows_kind": {"vi": "Loại dòng", "en": "Kind of row"},
 }
 
 # The missing-file message is shown in both languages at once: the reader may not have found the

@@ -228,6 +228,67 @@ INSERT INTO audit.runs VALUES
   ('run-0003', '2025-01-22 00:05:00+00', NULL, '2025-01-22 00:00:00+00', 'running', 'test', 'inbox');
 """
 
+# Batches of the runs (the auditor's reconciliation page). b-pa does not balance: 6 in, 4 loaded + 1 quarantined.
+# | batch   | run      | source           | in | loaded | quarantined | balanced |
+# | b-ag    | run-0001 | agencies         |  3 |  3     | 0           | yes      |
+# | b-cases | run-0001 | cases            | 10 |  8     | 2           | yes      |
+# | b-ref   | run-0001 | referrals        |  8 |  7     | 1           | yes      |
+# | b-pa    | run-0001 | platform_actions |  6 |  4     | 1           | no       |
+# | b-rej   | run-0002 | cases            |  0 |  0     | 0 (rejected)| yes      |
+# run-0001 totals: 27 in, 22 loaded, 4 quarantined (not balanced). public_responses never loaded a batch.
+BATCHES_SQL = """
+INSERT INTO audit.batches VALUES
+  ('b-ag', 'run-0001', 'agencies', 'agencies.csv', repeat('a1', 32), 512, 'loaded', NULL, 3, 3, 0, [],
+   '2025-01-20 00:06:00+00'),
+  ('b-cases', 'run-0001', 'cases', 'cases_2025-01-19.csv', repeat('b2', 32), 4096, 'loaded', NULL, 10, 8, 2, [],
+   '2025-01-20 00:06:30+00'),
+  ('b-ref', 'run-0001', 'referrals', 'referrals.jsonl', repeat('c3', 32), 2048, 'loaded', NULL, 8, 7, 1, [],
+   '2025-01-20 00:07:00+00'),
+  ('b-pa', 'run-0001', 'platform_actions', 'platform_actions.csv', repeat('d4', 32), 1024, 'loaded', NULL, 6, 4, 1, [],
+   '2025-01-20 00:07:30+00'),
+  ('b-rej', 'run-0002', 'cases', 'cases_bad.csv', repeat('e5', 32), 100, 'rejected', 'missing column case_id', 0, 0, 0,
+   [], '2025-01-21 00:05:30+00');
+"""
+
+# Quarantined rows: reason codes unknown_platform 2, bad_severity 1, unknown_category 1, malformed_json 1 (4 rows).
+QUARANTINE_SQL = """
+INSERT INTO quarantine.rows VALUES
+  ('b-cases', 'cases', 3, ['unknown_category'], '{"case_id": "X1", "category": "spam"}'),
+  ('b-cases', 'cases', 7, ['bad_severity', 'unknown_platform'], '{"case_id": "X2", "severity": "9", "platform": "myspace"}'),
+  ('b-ref', 'referrals', 2, ['malformed_json'], '{"line": "{not json"}'),
+  ('b-pa', 'platform_actions', 5, ['unknown_platform'], '{"request_id": "Q99", "platform": "=cmd"}');
+"""
+
+# Validations of two runs. run-0001: cases 3/3, referrals 2/2 passed. run-0002 (the latest): cases 2 of 3 passed
+# (severity out of range), referrals 1 of 2 (unknown status): 5 evaluated, 2 failed, pass rate 3/5 = 60%.
+VALIDATIONS_SQL = """
+INSERT INTO audit.validations
+SELECT run_id, validated_at::TIMESTAMPTZ, suite, '1', suite, expectation, column_name, why, success, observed,
+       unexpected, 10, NULL
+FROM (VALUES
+  ('run-0001', '2025-01-20 00:08:00+00', 'staging.cases', 'expect_column_values_to_not_be_null', 'case_id',
+   'Every case needs its ID.', true, '0', 0),
+  ('run-0001', '2025-01-20 00:08:00+00', 'staging.cases', 'expect_column_values_to_be_between', 'severity',
+   'Severity runs from 1 (low) to 4 (critical).', true, '0', 0),
+  ('run-0001', '2025-01-20 00:08:00+00', 'staging.cases', 'expect_column_values_to_be_in_set', 'category',
+   'Categories come from the shared code list.', true, '0', 0),
+  ('run-0001', '2025-01-20 00:08:00+00', 'staging.referrals', 'expect_column_values_to_not_be_null', 'referral_id',
+   'Every referral needs its ID.', true, '0', 0),
+  ('run-0001', '2025-01-20 00:08:00+00', 'staging.referrals', 'expect_column_values_to_be_in_set', 'status',
+   'A referral status is one of the contract values.', true, '0', 0),
+  ('run-0002', '2025-01-21 00:05:45+00', 'staging.cases', 'expect_column_values_to_not_be_null', 'case_id',
+   'Every case needs its ID.', true, '0', 0),
+  ('run-0002', '2025-01-21 00:05:45+00', 'staging.cases', 'expect_column_values_to_be_between', 'severity',
+   'Severity runs from 1 (low) to 4 (critical).', false, '2 values outside [1, 4]: 0, 9', 2),
+  ('run-0002', '2025-01-21 00:05:45+00', 'staging.cases', 'expect_column_values_to_be_in_set', 'category',
+   'Categories come from the shared code list.', true, '0', 0),
+  ('run-0002', '2025-01-21 00:05:45+00', 'staging.referrals', 'expect_column_values_to_not_be_null', 'referral_id',
+   'Every referral needs its ID.', true, '0', 0),
+  ('run-0002', '2025-01-21 00:05:45+00', 'staging.referrals', 'expect_column_values_to_be_in_set', 'status',
+   'A referral status is one of the contract values.', false, '1 value not in the set: lost', 1)
+) v(run_id, validated_at, suite, expectation, column_name, why, success, observed, unexpected);
+"""
+
 FIXTURE_SQL = (
     AGENCIES_SQL,
     CASE_FACTS_SQL,
@@ -239,6 +300,9 @@ FIXTURE_SQL = (
     RECURRENCE_SQL,
     HOTSPOTS_SQL,
     RUNS_SQL,
+    BATCHES_SQL,
+    QUARANTINE_SQL,
+    VALIDATIONS_SQL,
 )
 
 

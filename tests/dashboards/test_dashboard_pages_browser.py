@@ -1,4 +1,4 @@
-"""Every leadership page in a real headless Chromium, in Vietnamese and English, against one `streamlit run`.
+"""Every dashboard page (leadership and auditor) in a real headless Chromium, in Vietnamese and English, against one `streamlit run`.
 
 Each page must render without a browser-console error, page error or failed request (nothing may be fetched from
 the internet), show a figure equal to a direct DuckDB query on the serving file (formatted the page's way), show
@@ -86,6 +86,22 @@ CHECKS = {
         1,
         "SELECT count_if(covered_within_48h) / count(*) FROM marts.public_response_coverage",
         "percent",
+    ),
+    "data_quality": Check(
+        "page_data_quality",
+        "dq_title",
+        1,
+        """SELECT count_if(NOT success) FROM audit.validations
+           WHERE run_id = (SELECT run_id FROM audit.validations ORDER BY validated_at DESC LIMIT 1)""",
+        "int",
+    ),
+    "quarantine": Check("page_quarantine", "quarantine_title", 0, "SELECT count(*) FROM quarantine.rows", "int"),
+    "reconciliation": Check(
+        "page_reconciliation",
+        "reconciliation_title",
+        1,
+        "SELECT count_if(rows_in <> rows_loaded + rows_quarantined) FROM audit.batches",
+        "int",
     ),
 }
 
