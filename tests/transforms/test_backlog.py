@@ -5,8 +5,7 @@ Times are written as local wall-clock times and stored as the UTC instants stagi
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -14,44 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+from tests.transforms.facts import ICT, TZ, facts_frame, ict
 from transforms.backlog import AGE_BUCKETS, BACKLOG_DAILY_SCHEMA, backlog_daily
-from transforms.case_facts import UTC_US
 from transforms.kpi_daily import kpi_daily
-
-ICT = ZoneInfo("Asia/Ho_Chi_Minh")
-TZ = "Asia/Ho_Chi_Minh"
-
-FACT_SCHEMA = {
-    "agency_code": pl.String(),
-    "category": pl.String(),
-    "severity": pl.Int8(),
-    "platform": pl.String(),
-    "detected_at": UTC_US,
-    "actioned_at": UTC_US,
-    "closed_at": UTC_US,
-    "sla_status": pl.String(),
-    "is_uncoordinated_duplicate": pl.Boolean(),
-}
-
-
-def ict(text: str) -> datetime:
-    """A local (UTC+07:00) wall-clock time, as the UTC instant staging stores."""
-    return datetime.fromisoformat(text).replace(tzinfo=ICT).astimezone(UTC)
-
-
-def facts_frame(*rows: dict[str, object]) -> pl.LazyFrame:
-    """The case_facts columns backlog_daily (and kpi_daily) read, with defaults."""
-    defaults = {
-        "agency_code": "A",
-        "category": "phishing",
-        "severity": 4,
-        "platform": "facebook",
-        "actioned_at": None,
-        "closed_at": None,
-        "sla_status": "pending",
-        "is_uncoordinated_duplicate": False,
-    }
-    return pl.LazyFrame([defaults | row for row in rows], schema=FACT_SCHEMA)
 
 
 def backlog_rows(*rows: tuple[str, str, int], as_of: datetime) -> pl.DataFrame:
