@@ -234,7 +234,7 @@ CASES = Source(
 )
 
 
-_REFERRAL_FIELDS = (
+REFERRAL_COLUMNS = (
     "referral_id",
     "case_agency",
     "case_id",
@@ -246,7 +246,7 @@ _REFERRAL_FIELDS = (
     "outcome",
 )
 
-_REFERRAL_STRUCT = "{" + ", ".join(f'"{f}": "VARCHAR"' for f in _REFERRAL_FIELDS) + "}"
+_REFERRAL_STRUCT = "{" + ", ".join(f'"{f}": "VARCHAR"' for f in REFERRAL_COLUMNS) + "}"
 
 REFERRALS = Source(
     name="referrals",
@@ -254,10 +254,10 @@ REFERRALS = Source(
     required=(),
     key=("referral_id",),
     line_based=True,
-    staging_columns=_REFERRAL_FIELDS,
+    staging_columns=REFERRAL_COLUMNS,
     # Each line is parsed once into a struct (`f`); non-objects and bad JSON only get `malformed_json`.
     typed_sql=_typed(
-        _REFERRAL_FIELDS,
+        REFERRAL_COLUMNS,
         {
             **_agencies("case_agency", "from_agency", "to_agency"),
             **_ts("sent_at", "acknowledged_at", "completed_at", offset=AGENCY_OFFSET),
@@ -286,9 +286,11 @@ REFERRALS = Source(
 )
 
 
+ACTION_COLUMNS = ("request_id", "case_agency", "case_id", "platform", "requested_at", "responded_at", "action")
+
 PLATFORM_ACTIONS = Source(
     name="platform_actions",
-    columns=("request_id", "case_agency", "case_id", "platform", "requested_at", "responded_at", "action"),
+    columns=ACTION_COLUMNS,
     required=("request_id", "case_agency", "case_id", "platform", "requested_at", "action"),
     key=("request_id",),
     aliases={
@@ -300,9 +302,9 @@ PLATFORM_ACTIONS = Source(
         "thời điểm phản hồi": "responded_at",
         "kết quả": "action",
     },
-    staging_columns=("request_id", "case_agency", "case_id", "platform", "requested_at", "responded_at", "action"),
+    staging_columns=ACTION_COLUMNS,
     typed_sql=_typed(
-        ("request_id", "case_agency", "case_id", "platform", "requested_at", "responded_at", "action"),
+        ACTION_COLUMNS,
         {
             **_agencies("case_agency"),
             **_ts("requested_at", "responded_at", offset=AGENCY_OFFSET),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from concord.codes import ENFORCEMENT_ACTIONS
+from flows import sources
 
 LOCAL_OFFSET_S = 7 * 3600  # Asia/Ho_Chi_Minh is UTC+07:00 all year (no daylight-saving time since 1975).
 HOUR = 3600
@@ -18,21 +19,8 @@ DAY = 86400
 
 ENFORCEMENT = ENFORCEMENT_ACTIONS  # the order matters: enforcement codes come first in ACTIONS
 
-CASE_COLUMNS = (
-    "case_id",
-    "agency_code",
-    "detected_at",
-    "url",
-    "platform",
-    "category",
-    "severity",
-    "reach",
-    "status",
-    "triaged_at",
-    "closed_at",
-    "account_handle",
-    "notes",
-)
+# The agencies write the columns the loader reads (flows/sources.py is the one list).
+CASE_COLUMNS = sources.CASE_COLUMNS
 CASE_HEADERS_VI = (
     "Mã vụ việc",
     "Đơn vị",
@@ -48,18 +36,8 @@ CASE_HEADERS_VI = (
     "Tài khoản",
     "Ghi chú",
 )
-REFERRAL_COLUMNS = (
-    "referral_id",
-    "case_agency",
-    "case_id",
-    "from_agency",
-    "to_agency",
-    "sent_at",
-    "acknowledged_at",
-    "completed_at",
-    "outcome",
-)
-ACTION_COLUMNS = ("request_id", "case_agency", "case_id", "platform", "requested_at", "responded_at", "action")
+REFERRAL_COLUMNS = sources.REFERRAL_COLUMNS
+ACTION_COLUMNS = sources.ACTION_COLUMNS
 
 
 @dataclass(frozen=True)
