@@ -28,6 +28,7 @@ SERVED_TABLES = (
     "audit.batches",
     "audit.validations",
     "audit.evidence",
+    "audit.volume_checks",
     "quarantine.rows",
 )
 

@@ -81,6 +81,22 @@ CREATE TABLE IF NOT EXISTS audit.evidence (
     previous_sha256  VARCHAR
 );
 
+-- Volume check per source per run (issue #4): the rows a source delivered in the run, judged against that
+-- source's own trailing history of earlier runs. status: ok, anomalous, no_history (too few earlier runs),
+-- no_delivery (nothing new this run: not judged). reason explains an anomalous row in one line.
+CREATE TABLE IF NOT EXISTS audit.volume_checks (
+    run_id           VARCHAR NOT NULL,
+    checked_at       TIMESTAMPTZ NOT NULL,
+    source           VARCHAR NOT NULL,
+    rows_loaded      BIGINT NOT NULL,
+    history_runs     INTEGER NOT NULL,
+    baseline_median  DOUBLE,
+    lower_bound      DOUBLE,
+    upper_bound      DOUBLE,
+    status           VARCHAR NOT NULL,
+    reason           VARCHAR
+);
+
 CREATE TABLE IF NOT EXISTS staging.agencies (
     agency_code  VARCHAR NOT NULL,
     name         VARCHAR NOT NULL,
