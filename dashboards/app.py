@@ -1,7 +1,7 @@
 """Concord dashboards: the entry point (``streamlit run dashboards/app.py``).
 
 It draws what every page shares (language toggle, sign-in note) and routes to the pages with
-``st.navigation``. Pages live in one folder per role (``leadership/``, ``auditor/``, later
+``st.navigation``. Pages live in one folder per role (``leadership/``, ``auditor/``,
 ``engineer/``). There is deliberately no ``pages/`` folder next to this file: Streamlit would then
 switch to its legacy folder-based multipage mode, which re-runs a page without this entry point
 and so loses the language toggle on the first widget interaction.
@@ -32,12 +32,17 @@ AUDITOR_PAGES = (
     ("auditor/quarantine.py", "page_quarantine", ":material/block:", "quarantine"),
     ("auditor/reconciliation.py", "page_reconciliation", ":material/balance:", "reconciliation"),
 )
+ENGINEER_PAGES = (("engineer/operations.py", "page_operations", ":material/monitor_heart:", "operations"),)
 pages = {
     i18n.t(section, lang): [
         st.Page(path, title=i18n.t(title, lang), icon=icon, url_path=url, default=url == "overview")
         for path, title, icon, url in section_pages
     ]
-    for section, section_pages in (("section_leadership", LEADERSHIP_PAGES), ("section_auditors", AUDITOR_PAGES))
+    for section, section_pages in (
+        ("section_leadership", LEADERSHIP_PAGES),
+        ("section_auditors", AUDITOR_PAGES),
+        ("section_engineers", ENGINEER_PAGES),
+    )
 }
 page = st.navigation(pages)
 # Sign-in (Streamlit OIDC) is not configured in the local demo; PRODUCT.md asks that we say so.

@@ -572,6 +572,109 @@ LABELS: dict[str, dict[str, str]] = {
     "col_limit_days": {"vi": "Giới hạn (ngày)", "en": "Limit (days)"},
     "col_stale": {"vi": "Quá hạn", "en": "Stale"},
     "rows_kind": {"vi": "Loại dòng", "en": "Kind of row"},
+    # --- engineers ------------------------------------------------------------------------------------
+    "section_engineers": {"vi": "Kỹ sư dữ liệu", "en": "Engineers"},
+    "page_operations": {"vi": "Vận hành", "en": "Operations"},
+    "ops_title": {"vi": "Vận hành: lần chạy, lịch và độ mới nguồn", "en": "Operations: runs, schedules, source health"},
+    "prefect_read_at": {
+        "vi": "Đọc từ Prefect (`{url}`) lúc {read_at}; làm mới sau mỗi {ttl} giây.",
+        "en": "Read from Prefect (`{url}`) at {read_at}; refreshed every {ttl} s.",
+    },
+    "prefect_not_configured": {
+        "vi": "Chưa cấu hình máy chủ Prefect: biến môi trường `PREFECT_API_URL` chưa được đặt, nên không hiển thị "
+        "được lần chạy, lịch và lỗi. Hãy khởi động bằng `concord serve` (tự đặt biến này) hoặc đặt "
+        "`PREFECT_API_URL` (ví dụ `http://127.0.0.1:4200/api`). Độ mới theo nguồn bên dưới vẫn đọc từ bản dữ liệu "
+        "phục vụ.",
+        "en": "No Prefect server is configured: `PREFECT_API_URL` is not set, so runs, schedules and failures cannot "
+        "be shown. Start with `concord serve` (which sets it) or set `PREFECT_API_URL` (e.g. "
+        "`http://127.0.0.1:4200/api`). Source health below is still read from the serving copy.",
+    },
+    "prefect_unreachable": {
+        "vi": "Không kết nối được máy chủ Prefect tại `{url}` ({detail}). Máy chủ có đang chạy không? "
+        "Độ mới theo nguồn bên dưới vẫn đọc từ bản dữ liệu phục vụ.",
+        "en": "The Prefect server at `{url}` cannot be reached ({detail}). Is it running? "
+        "Source health below is still read from the serving copy.",
+    },
+    "prefect_api_error": {
+        "vi": "Máy chủ Prefect tại `{url}` trả lỗi khi đọc lần chạy: {detail}",
+        "en": "The Prefect server at `{url}` returned an error while reading runs: {detail}",
+    },
+    "kpi_recent_runs": {"vi": "Lần chạy gần đây", "en": "Recent runs"},
+    "kpi_recent_runs_help": {
+        "vi": "Số lần chạy flow (không tính lần chỉ mới lên lịch) trong {limit} lần mới nhất đọc từ Prefect.",
+        "en": "Flow runs (not merely scheduled ones) among the {limit} newest read from Prefect.",
+    },
+    "kpi_recent_failed": {"vi": "Thất bại gần đây", "en": "Recent failures"},
+    "kpi_recent_failed_help": {
+        "vi": "Trong các lần chạy gần đây: số lần ở trạng thái Thất bại hoặc Sập.",
+        "en": "Among the recent runs: those in a Failed or Crashed state.",
+    },
+    "kpi_deployments": {"vi": "Deployment", "en": "Deployments"},
+    "kpi_deployments_help": {
+        "vi": "Số deployment đăng ký trên máy chủ Prefect (số đang tạm dừng trong ngoặc).",
+        "en": "Deployments registered on the Prefect server (paused ones in brackets).",
+    },
+    "kpi_next_run": {"vi": "Lần chạy kế tiếp", "en": "Next scheduled run"},
+    "kpi_next_run_help": {
+        "vi": "Thời điểm dự kiến sớm nhất của các lần chạy đã lên lịch (giờ Việt Nam).",
+        "en": "The earliest expected start among the scheduled runs (local time).",
+    },
+    "last_failure_title": {"vi": "Lỗi gần nhất", "en": "Last failure"},
+    "last_failure_none": {
+        "vi": "Prefect không ghi nhận lần chạy nào thất bại hoặc sập.",
+        "en": "Prefect records no failed or crashed flow run.",
+    },
+    "last_failure_summary": {
+        "vi": "Flow **{flow}** · deployment **{deployment}** · lần chạy `{run}` · {state} lúc {at}",
+        "en": "Flow **{flow}** · deployment **{deployment}** · run `{run}` · {state} at {at}",
+    },
+    "no_message": {"vi": "(không có thông điệp)", "en": "(no message)"},
+    "recent_runs_title": {"vi": "Các lần chạy gần đây", "en": "Recent flow runs"},
+    "filter_flow": {"vi": "Flow", "en": "Flow"},
+    "filter_state": {"vi": "Trạng thái", "en": "State"},
+    "deployments_title": {"vi": "Deployment và lịch chạy", "en": "Deployments and schedules"},
+    "scheduled_title": {"vi": "Các lần chạy đã lên lịch", "en": "Scheduled runs"},
+    "scheduled_none": {
+        "vi": "Chưa có lần chạy nào được lên lịch (lịch có thể đang tạm dừng, hoặc bộ lập lịch chưa chạy).",
+        "en": "No run is scheduled (schedules may be paused, or the scheduler has not run yet).",
+    },
+    "every_day": {"vi": "mỗi {n} ngày", "en": "every {n} day(s)"},
+    "every_hour": {"vi": "mỗi {n} giờ", "en": "every {n} h"},
+    "every_minute": {"vi": "mỗi {n} phút", "en": "every {n} min"},
+    "every_second": {"vi": "mỗi {n} giây", "en": "every {n} s"},
+    "schedule_cron": {"vi": "cron `{cron}` ({tz})", "en": "cron `{cron}` ({tz})"},
+    "schedule_rrule": {"vi": "RRULE `{rrule}` ({tz})", "en": "RRULE `{rrule}` ({tz})"},
+    "schedule_inactive": {"vi": "đang tắt", "en": "inactive"},
+    "source_health_title": {"vi": "Độ mới và lỗi theo nguồn", "en": "Source health"},
+    "source_health_caption": {
+        "vi": "Từ bản dữ liệu phục vụ (`audit.batches`): lô nạp mới nhất của mỗi nguồn và tuổi của nó tính đến bây "
+        "giờ ({now}); số tệp bị từ chối trong {days} ngày qua.",
+        "en": "From the serving copy (`audit.batches`): each source's newest loaded batch and its age as of now "
+        "({now}); files rejected in the last {days} days.",
+    },
+    "rejected_title": {"vi": "Tệp bị từ chối gần đây", "en": "Recently rejected files"},
+    "rejected_none": {"vi": "Chưa có tệp nào bị từ chối.", "en": "No file has been rejected."},
+    "col_flow": {"vi": "Flow", "en": "Flow"},
+    "col_deployment": {"vi": "Deployment", "en": "Deployment"},
+    "col_run_name": {"vi": "Tên lần chạy", "en": "Run name"},
+    "col_state": {"vi": "Trạng thái", "en": "State"},
+    "col_ended_at": {"vi": "Kết thúc (giờ Việt Nam)", "en": "Ended (local time)"},
+    "col_duration_s": {"vi": "Thời lượng (giây)", "en": "Duration (s)"},
+    "col_parameters": {"vi": "Tham số", "en": "Parameters"},
+    "col_schedule": {"vi": "Lịch", "en": "Schedule"},
+    "col_paused": {"vi": "Tạm dừng", "en": "Paused"},
+    "col_next_run": {"vi": "Lần chạy kế tiếp (giờ Việt Nam)", "en": "Next run (local time)"},
+    "col_expected_start": {"vi": "Dự kiến bắt đầu (giờ Việt Nam)", "en": "Expected start (local time)"},
+    "col_kind": {"vi": "Loại", "en": "Kind"},
+    "col_name": {"vi": "Tên", "en": "Name"},
+    "col_failed_at": {"vi": "Thất bại lúc (giờ Việt Nam)", "en": "Failed at (local time)"},
+    "col_message": {"vi": "Thông điệp lỗi", "en": "Error message"},
+    "col_flow_run_id": {"vi": "Mã lần chạy", "en": "Flow run id"},
+    "col_newest_file": {"vi": "Tệp nạp mới nhất", "en": "Newest loaded file"},
+    "col_rejected_recently": {"vi": "Tệp bị từ chối gần đây", "en": "Files rejected recently"},
+    "col_rejected_at": {"vi": "Từ chối lúc (giờ Việt Nam)", "en": "Rejected at (local time)"},
+    "kind_flow_run": {"vi": "Lần chạy flow", "en": "Flow run"},
+    "kind_task_run": {"vi": "Lần chạy task", "en": "Task run"},
 }
 
 # The missing-file message is shown in both languages at once: the reader may not have found the
@@ -630,6 +733,19 @@ OUTCOME_LABELS: dict[str, dict[str, str]] = {
     "open": {"vi": "Đang mở", "en": "Open"},
 }
 
+# Prefect state types (the StateType values); Prefect's own state names (e.g. "Late", "Retrying") stay as they are.
+STATE_LABELS: dict[str, dict[str, str]] = {
+    "COMPLETED": {"vi": "Hoàn tất", "en": "Completed"},
+    "FAILED": {"vi": "Thất bại", "en": "Failed"},
+    "CRASHED": {"vi": "Sập", "en": "Crashed"},
+    "RUNNING": {"vi": "Đang chạy", "en": "Running"},
+    "PENDING": {"vi": "Đang chờ", "en": "Pending"},
+    "SCHEDULED": {"vi": "Đã lên lịch", "en": "Scheduled"},
+    "CANCELLING": {"vi": "Đang huỷ", "en": "Cancelling"},
+    "CANCELLED": {"vi": "Đã huỷ", "en": "Cancelled"},
+    "PAUSED": {"vi": "Tạm dừng", "en": "Paused"},
+}
+
 AGE_BUCKET_LABELS: dict[str, dict[str, str]] = {
     "0-1d": {"vi": "Dưới 1 ngày", "en": "Under 1 day"},
     "1-3d": {"vi": "1–3 ngày", "en": "1–3 days"},
@@ -682,6 +798,11 @@ def platform_label(platform: str | None, lang: str) -> str:
 def outcome_label(outcome: str | None, lang: str) -> str:
     """The display name of a case-flow end state (marts.case_facts.outcome)."""
     return _code_label(OUTCOME_LABELS, outcome, lang)
+
+
+def state_label(state_type: str | None, lang: str) -> str:
+    """A Prefect state type (``FAILED``…) in ``lang``."""
+    return _code_label(STATE_LABELS, state_type, lang)
 
 
 def age_bucket_label(bucket: str | None, lang: str) -> str:

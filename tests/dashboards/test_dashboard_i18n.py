@@ -24,6 +24,7 @@ def test_every_label_has_both_languages_in_nfc() -> None:
         i18n.PLATFORM_LABELS,
         i18n.OUTCOME_LABELS,
         i18n.AGE_BUCKET_LABELS,
+        i18n.STATE_LABELS,
     )
     for labels in code_labels:
         for names in labels.values():
@@ -37,6 +38,12 @@ def test_every_code_the_marts_use_has_a_label() -> None:
     assert set(data.AGE_BUCKETS) == set(i18n.AGE_BUCKET_LABELS)
     assert set(data.OUTCOMES) == set(i18n.OUTCOME_LABELS)
     assert set(data.TIER_ORDER) == set(i18n.TIER_LABELS)
+    # every Prefect state type the engineer page can show or filter on
+    from prefect.client.schemas.objects import StateType
+
+    from dashboards import engineer_data
+
+    assert set(engineer_data.STATE_TYPES) == {t.value for t in StateType} == set(i18n.STATE_LABELS)
     # PRODUCT.md, "cases": the platforms
     assert set(i18n.PLATFORM_LABELS) == {"facebook", "youtube", "tiktok", "zalo", "telegram", "x", "website", "other"}
 
