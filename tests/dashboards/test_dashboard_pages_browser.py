@@ -1,4 +1,4 @@
-"""Every dashboard page (leadership and auditor) in a real headless Chromium, in Vietnamese and English, against one `streamlit run`.
+"""Every dashboard page (leadership, auditor, engineer) in a real headless Chromium, in Vietnamese and English, against one `streamlit run`.
 
 Each page must render without a browser-console error, page error or failed request (nothing may be fetched from
 the internet), show a figure equal to a direct DuckDB query on the serving file (formatted the page's way), show
@@ -144,7 +144,9 @@ def served(
     finally:
         con.close()
     with (
-        streamlit_server({"CONCORD_SERVING": str(serving)}, folder / "streamlit.log") as url,
+        # No Prefect server here (the engineer page must say so); tests/dashboards/test_dashboard_engineer_pages.py
+        # drives the page against one.
+        streamlit_server({"CONCORD_SERVING": str(serving), "PREFECT_API_URL": ""}, folder / "streamlit.log") as url,
         chromium_context() as (context, errors),
     ):
         yield Served(url, serving, context, errors)
@@ -192,6 +194,30 @@ def test_page_in_a_real_browser(served: Served, tabs: dict[str, Any], name: str,
     page.wait_for_load_state("networkidle")
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT_DIR / f"dashboard_{name}_{lang}.png"), full_page=True)
+    assert served.errors == [], served.errors
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_engineer_page_without_prefect_in_a_real_browser(served: Served, tabs: dict[str, Any], lang: str) -> None:
+    """No PREFECT_API_URL: the page says so in the reader's language and still draws source health."""
+    from playwright.sync_api import expect
+
+    served.errors.clear()
+    page = tab_for(served, tabs, lang)
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=i18n.t("page_operations", lang)).click()
+
+    expect(page.get_by_role("heading", name=i18n.t("ops_title", lang)).first).to_be_visible(timeout=30_000)
+    warning = page.locator('[data-testid="stAlertContentWarning"]').first
+    expect(warning).to_contain_text("PREFECT_API_URL", timeout=30_000)
+    expect(warning).to_contain_text(i18n.t("prefect_not_configured", lang).split("`")[0].strip())
+    expect(page.get_by_role("heading", name=i18n.t("source_health_title", lang)).first).to_be_visible()
+    expect(page.locator('[data-testid="stDataFrame"] canvas').first).to_be_visible(timeout=30_000)
+    as_of = "20/01/2025 07:00 (UTC+07:00)" if lang == "vi" else "2025-01-20 07:00 (UTC+07:00)"
+    expect(page.get_by_text(as_of, exact=False).first).to_be_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.wait_for_load_state("networkidle")
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / f"dashboard_operations_no_prefect_{lang}.png"), full_page=True)
     assert served.errors == [], served.errors
 
 
