@@ -616,8 +616,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "kpi_next_run": {"vi": "Lần chạy kế tiếp", "en": "Next scheduled run"},
     "kpi_next_run_help": {
-        "vi": "Thời điểm dự kiến sớm nhất của các lần chạy đã lên lịch (giờ Việt Nam).",
-        "en": "The earliest expected start among the scheduled runs (local time).",
+        "vi": "Thời điểm dự kiến sớm nhất của các lần chạy đã lên lịch, giờ Việt Nam: {at}.",
+        "en": "The earliest expected start among the scheduled runs, local time: {at}.",
     },
     "last_failure_title": {"vi": "Lỗi gần nhất", "en": "Last failure"},
     "last_failure_none": {
@@ -642,8 +642,8 @@ LABELS: dict[str, dict[str, str]] = {
     "every_hour": {"vi": "mỗi {n} giờ", "en": "every {n} h"},
     "every_minute": {"vi": "mỗi {n} phút", "en": "every {n} min"},
     "every_second": {"vi": "mỗi {n} giây", "en": "every {n} s"},
-    "schedule_cron": {"vi": "cron `{cron}` ({tz})", "en": "cron `{cron}` ({tz})"},
-    "schedule_rrule": {"vi": "RRULE `{rrule}` ({tz})", "en": "RRULE `{rrule}` ({tz})"},
+    "schedule_cron": {"vi": "cron {cron} ({tz})", "en": "cron {cron} ({tz})"},
+    "schedule_rrule": {"vi": "RRULE {rrule} ({tz})", "en": "RRULE {rrule} ({tz})"},
     "schedule_inactive": {"vi": "đang tắt", "en": "inactive"},
     "source_health_title": {"vi": "Độ mới và lỗi theo nguồn", "en": "Source health"},
     "source_health_caption": {
@@ -663,6 +663,8 @@ LABELS: dict[str, dict[str, str]] = {
     "col_parameters": {"vi": "Tham số", "en": "Parameters"},
     "col_schedule": {"vi": "Lịch", "en": "Schedule"},
     "col_paused": {"vi": "Tạm dừng", "en": "Paused"},
+    "yes": {"vi": "Có", "en": "Yes"},
+    "no": {"vi": "Không", "en": "No"},
     "col_next_run": {"vi": "Lần chạy kế tiếp (giờ Việt Nam)", "en": "Next run (local time)"},
     "col_expected_start": {"vi": "Dự kiến bắt đầu (giờ Việt Nam)", "en": "Expected start (local time)"},
     "col_kind": {"vi": "Loại", "en": "Kind"},

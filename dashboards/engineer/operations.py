@@ -7,6 +7,7 @@ unset or the server does not answer, the page says so and still shows source hea
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import streamlit as st
@@ -44,12 +45,14 @@ else:
     scheduled = engineer_data.scheduled_frame(prefect.scheduled, prefect.flow_names, deployment_names)
     failed = engineer_data.filter_runs(runs, state_types=engineer_data.FAILURE_STATE_TYPES)
     paused = int(deployments["paused"].sum())
-    next_run = scheduled["expected_start_at"].min() if not scheduled.is_empty() else None
-    tiles = [
+    next_run: datetime | None = scheduled["expected_start_at"].min() if not scheduled.is_empty() else None  # type: ignore[assignment]
+    # The tile holds the local time only (a full date does not fit); its help gives the date too.
+    next_run_time = f"{next_run.astimezone(ZoneInfo(tz)):%H:%M}" if next_run is not None else i18n.MISSING
+    tiles: list[tuple[str, str, dict[str, object]]] = [
         ("kpi_recent_runs", i18n.fmt_int(runs.height, lang), {"limit": engineer_data.RECENT_RUNS_LIMIT}),
         ("kpi_recent_failed", i18n.fmt_int(failed.height, lang), {}),
         ("kpi_deployments", f"{i18n.fmt_int(deployments.height, lang)} ({i18n.fmt_int(paused, lang)})", {}),
-        ("kpi_next_run", i18n.fmt_datetime(next_run, lang, tz), {}),  # type: ignore[arg-type]
+        ("kpi_next_run", next_run_time, {"at": i18n.fmt_datetime(next_run, lang, tz)}),
     ]
     for column, (key, value, values) in zip(st.columns(len(tiles)), tiles, strict=True):
         components.tile(column, i18n.t(key, lang), value, i18n.t(f"{key}_help", lang, **values))
@@ -136,7 +139,10 @@ else:
             pl.col("flow").alias(i18n.t("col_flow", lang)),
             pl.col("deployment").alias(i18n.t("col_deployment", lang)),
             pl.col("schedule").alias(i18n.t("col_schedule", lang)),
-            pl.when(pl.col("paused")).then(pl.lit("⏸️")).otherwise(pl.lit("▶️")).alias(i18n.t("col_paused", lang)),
+            pl.when(pl.col("paused"))
+            .then(pl.lit(i18n.t("yes", lang)))
+            .otherwise(pl.lit(i18n.t("no", lang)))
+            .alias(i18n.t("col_paused", lang)),
             pl.col("next_run_at").alias(i18n.t("col_next_run", lang)),
         ),
         lang,

@@ -159,10 +159,10 @@ def test_describe_interval(interval: timedelta, vi: str, en: str) -> None:
         (
             DeploymentSchedule(schedule=CronSchedule(cron="0 * * * *", timezone="Asia/Ho_Chi_Minh")),
             "en",
-            "cron `0 * * * *` (Asia/Ho_Chi_Minh)",
+            "cron 0 * * * * (Asia/Ho_Chi_Minh)",
         ),
-        (DeploymentSchedule(schedule=CronSchedule(cron="0 6 * * *")), "vi", "cron `0 6 * * *` (UTC)"),
-        (DeploymentSchedule(schedule=RRuleSchedule(rrule="FREQ=DAILY")), "en", "RRULE `FREQ=DAILY` (UTC)"),
+        (DeploymentSchedule(schedule=CronSchedule(cron="0 6 * * *")), "vi", "cron 0 6 * * * (UTC)"),
+        (DeploymentSchedule(schedule=RRuleSchedule(rrule="FREQ=DAILY")), "en", "RRULE FREQ=DAILY (UTC)"),
         (
             DeploymentSchedule(schedule=IntervalSchedule(interval=timedelta(hours=2)), active=False),
             "vi",
@@ -208,8 +208,8 @@ def test_deployments_frame_next_run_is_the_soonest_scheduled_run_of_each_deploym
             "deployment": ["backfill", "ingest", "metrics"],
             "schedule": [
                 None,
-                "every 15 min; cron `30 2 * * *` (UTC) (inactive)",
-                "cron `0 * * * *` (Asia/Ho_Chi_Minh)",
+                "every 15 min; cron 30 2 * * * (UTC) (inactive)",
+                "cron 0 * * * * (Asia/Ho_Chi_Minh)",
             ],
             "paused": [False, False, True],
             "next_run_at": [None, at(15), at(60)],

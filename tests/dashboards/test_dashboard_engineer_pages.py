@@ -5,25 +5,31 @@ where it must say so and still show source health from the serving copy.
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import httpx
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from concord.warehouse import connect
 from dashboards import i18n
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "dashboards" / "app.py"
 PAGE = "engineer/operations.py"
+SCREENSHOT_DIR = REPO / "tests" / "output"
 FAILURE = "bad inbox: 3 files unreadable"
 
 
@@ -196,8 +202,16 @@ def test_the_page_shows_runs_schedules_next_runs_and_the_last_failure(
         zip(deployments[i18n.t("col_deployment", lang)], deployments[i18n.t("col_schedule", lang)], strict=True)
     )
     assert schedules["eng-ingest"] == i18n.t("every_minute", lang, n=15)
-    assert schedules["eng-metrics"] == "cron `0 * * * *` (Asia/Ho_Chi_Minh)"
+    assert schedules["eng-metrics"] == "cron 0 * * * * (Asia/Ho_Chi_Minh)"
     assert deployments[i18n.t("col_next_run", lang)].null_count() == 0
+    assert deployments[i18n.t("col_paused", lang)].to_list() == [i18n.t("no", lang)] * 2
+    # tiles: the runs and failed runs the table lists (the harness is shared by the session, so other tests' runs may
+    # be there too), deployments (none paused), the next run's local time (HH:MM)
+    values = [m.value for m in at.metric]
+    failed = runs.filter(pl.col(i18n.t("col_state", lang)) == i18n.state_label("FAILED", lang)).height
+    assert values[:3] == [str(runs.height), str(failed), f"{deployments.height} (0)"]
+    assert runs.height >= 2 and failed >= 1
+    assert re.fullmatch(r"\d\d:\d\d", values[3]), values[3]
     scheduled = table_with(at, i18n.t("col_expected_start", lang))
     assert {"eng-ingest", "eng-metrics"} <= set(scheduled[i18n.t("col_deployment", lang)])
 
@@ -225,3 +239,44 @@ def test_the_run_filters_narrow_the_table(
     runs = table_with(at, "Parameters")
     assert runs["Run name"].to_list() == [prefected.broken_run]
     assert not at.exception
+
+
+@pytest.mark.prefect
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's Chromium is not installed")
+def test_the_page_against_prefect_in_a_real_browser(
+    prefected: Prefected,
+    tmp_path: Path,
+    fixture_rows: Callable[[duckdb.DuckDBPyConnection], None],
+    streamlit_server: Callable[[dict[str, str], Path], AbstractContextManager[str]],
+    chromium_context: Callable[[], AbstractContextManager[tuple[Any, list[str]]]],
+) -> None:
+    """`streamlit run` with PREFECT_API_URL pointing at the test server: the runs, the failure, no console error."""
+    from playwright.sync_api import expect
+
+    serving = tmp_path / "concord.serving.duckdb"
+    con = connect(serving)
+    try:
+        fixture_rows(con)
+    finally:
+        con.close()
+    env = {"CONCORD_SERVING": str(serving), "PREFECT_API_URL": prefected.api_url}
+    with streamlit_server(env, tmp_path / "streamlit.log") as url, chromium_context() as (context, errors):
+        page = context.new_page()
+        page.set_viewport_size({"width": 1440, "height": 2600})
+        for lang in ("vi", "en"):
+            errors.clear()
+            page.goto(f"{url}/?lang={lang}")
+            page.locator('[data-testid="stSidebarNav"] a').filter(has_text=i18n.t("page_operations", lang)).click()
+            expect(page.get_by_role("heading", name=i18n.t("ops_title", lang)).first).to_be_visible(timeout=30_000)
+            failure = page.locator('[data-testid="stAlertContentError"]').first
+            expect(failure).to_contain_text(prefected.broken_run, timeout=30_000)
+            expect(page.get_by_text(FAILURE).first).to_be_visible()
+            expect(page.get_by_text(prefected.api_url, exact=False).first).to_be_visible()
+            expect(page.locator('[data-testid="stDataFrame"] canvas').first).to_be_visible(timeout=30_000)
+            assert page.locator('[data-testid="stAlertContentWarning"]').count() == 0
+            assert page.locator('[data-testid="stException"]').count() == 0
+            page.wait_for_load_state("networkidle")
+            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT_DIR / f"dashboard_operations_{lang}.png"), full_page=True)
+            assert errors == [], errors
