@@ -280,3 +280,17 @@ def test_the_page_against_prefect_in_a_real_browser(
             SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT_DIR / f"dashboard_operations_{lang}.png"), full_page=True)
             assert errors == [], errors
+
+
+def test_without_a_serving_copy_the_page_still_says_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("CONCORD_SERVING", str(tmp_path / "absent.serving.duckdb"))
+
+    at = open_page("en")
+
+    assert not at.exception
+    assert [w.value for w in at.warning] == [i18n.t("prefect_not_configured", "en")]
+    assert any("absent.serving.duckdb" in i.value for i in at.info)
+    assert not at.dataframe
