@@ -552,8 +552,8 @@ LABELS: dict[str, dict[str, str]] = {
     "batches_title": {"vi": "Theo lô", "en": "Per batch"},
     "freshness_title": {"vi": "Độ mới theo nguồn", "en": "Freshness per source"},
     "freshness_caption": {
-        "vi": "Thời gian từ lô nạp mới nhất (`loaded_at`) đến bây giờ ({now}), so với giới hạn của từng nguồn.",
-        "en": "Time from the newest loaded batch (`loaded_at`) to now ({now}), against each source's limit.",
+        "vi": "Thời gian từ lô nạp mới nhất (`loaded_at`) đến bây giờ, {now}, so với giới hạn của từng nguồn.",
+        "en": "Time from the newest loaded batch (`loaded_at`) to now, {now}, against each source's limit.",
     },
     "col_run_status": {"vi": "Trạng thái lần chạy", "en": "Run status"},
     "col_started_at": {"vi": "Bắt đầu (giờ Việt Nam)", "en": "Started (local time)"},
@@ -648,9 +648,9 @@ LABELS: dict[str, dict[str, str]] = {
     "source_health_title": {"vi": "Độ mới và lỗi theo nguồn", "en": "Source health"},
     "source_health_caption": {
         "vi": "Từ bản dữ liệu phục vụ (`audit.batches`): lô nạp mới nhất của mỗi nguồn và tuổi của nó tính đến bây "
-        "giờ ({now}); số tệp bị từ chối trong {days} ngày qua.",
-        "en": "From the serving copy (`audit.batches`): each source's newest loaded batch and its age as of now "
-        "({now}); files rejected in the last {days} days.",
+        "giờ, {now}; số tệp bị từ chối trong {days} ngày qua.",
+        "en": "From the serving copy (`audit.batches`): each source's newest loaded batch and its age as of now, "
+        "{now}; files rejected in the last {days} days.",
     },
     "rejected_title": {"vi": "Tệp bị từ chối gần đây", "en": "Recently rejected files"},
     "rejected_none": {"vi": "Chưa có tệp nào bị từ chối.", "en": "No file has been rejected."},
