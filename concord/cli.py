@@ -243,15 +243,17 @@ def demo(
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="Dashboard port (the next free one if taken).")] = 8501,
-    prefect_port: Annotated[int, typer.Option(help="Prefect server port (the next free one if taken).")] = 4200,
+    port: Annotated[int, typer.Option(help="Dashboard port (a free one if taken).")] = 8501,
+    prefect_port: Annotated[int, typer.Option(help="Prefect server port (a free one if taken).")] = 4200,
     dashboard: Annotated[bool, typer.Option(help="Also serve the dashboard.")] = True,
 ) -> None:
     """Run Concord as a service: a Prefect server, the scheduled deployments and the dashboard; Ctrl-C stops all.
 
-    The server keeps its database under PREFECT_HOME (SQLite; PostgreSQL when PREFECT_API_DATABASE_CONNECTION_URL
-    is set); with PREFECT_API_URL set, the deployments are served to that server instead of a new one.
-    Schedules: CONCORD_INGEST_EVERY_MINUTES, CONCORD_METRICS_CRON, CONCORD_REPORTS_CRON (see concord/settings.py).
+    The server's database is SQLite under PREFECT_HOME, or PostgreSQL with PREFECT_API_DATABASE_CONNECTION_URL.
+
+    With PREFECT_API_URL set, no server is started: the deployments are served to that one.
+
+    Schedules: CONCORD_INGEST_EVERY_MINUTES, CONCORD_METRICS_CRON, CONCORD_REPORTS_CRON (concord/settings.py).
     """
     settings = Settings()
     _demo_key(settings)
