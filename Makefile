@@ -7,7 +7,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen --no-sync
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install demo run test test-fast lint format bench clean
+.PHONY: help install demo run serve test test-fast lint format bench clean
 
 help: ## Show this help.
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ demo: install ## Generate the demo inbox (once), run the pipeline, serve the das
 
 run: install ## Run the pipeline once on the embedded default (.concord/).
 	$(RUN) concord run
+
+serve: install ## Run as a service: Prefect server, scheduled deployments, dashboard (Ctrl-C stops all).
+	$(RUN) concord serve
 
 test: install ## Run every test, including the headless-Chromium ones.
 	$(RUN) pytest

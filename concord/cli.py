@@ -6,6 +6,7 @@ Heavy libraries (Prefect, Great Expectations, Streamlit) are imported inside the
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -16,9 +17,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -175,6 +177,11 @@ def dashboard_command(port: int, serving: Path) -> list[str]:
     ]
 
 
+def prefect_server_command(port: int) -> list[str]:
+    """The command line of a real Prefect server (API and UI) on loopback."""
+    return [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+
+
 @app.command()
 def demo(
     scale: Annotated[str, typer.Option(help="Demo size when the inbox must be generated.")] = "small",
@@ -209,17 +216,7 @@ def demo(
             typer.echo(f"Starting a local Prefect server on http://127.0.0.1:{prefect_port} (log: {log.name}) …")
             processes.append(
                 subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "prefect",
-                        "server",
-                        "start",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(prefect_port),
-                    ],
+                    prefect_server_command(prefect_port),
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
@@ -242,6 +239,203 @@ def demo(
         typer.echo("Stopping …")
     finally:
         stop()
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Dashboard port (a free one if taken).")] = 8501,
+    prefect_port: Annotated[int, typer.Option(help="Prefect server port (a free one if taken).")] = 4200,
+    dashboard: Annotated[bool, typer.Option(help="Also serve the dashboard.")] = True,
+) -> None:
+    """Run Concord as a service: a Prefect server, the scheduled deployments and the dashboard; Ctrl-C stops all.
+
+    The server's database is SQLite under PREFECT_HOME, or PostgreSQL with PREFECT_API_DATABASE_CONNECTION_URL.
+
+    With PREFECT_API_URL set, no server is started: the deployments are served to that one.
+
+    Schedules: CONCORD_INGEST_EVERY_MINUTES, CONCORD_METRICS_CRON, CONCORD_REPORTS_CRON (concord/settings.py).
+    """
+    settings = Settings()
+    _demo_key(settings)
+    settings = Settings()
+    _prefect_environment(settings)
+    logs = (settings.home / "logs").resolve()
+    logs.mkdir(parents=True, exist_ok=True)
+    settings.inbox_path.mkdir(parents=True, exist_ok=True)
+    services = Services(logs)
+    # Ctrl-C, and SIGTERM from a service manager, stop everything. SIGINT is set explicitly: a process started in
+    # the background by a non-interactive shell inherits it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    failed = False
+    try:
+        api = os.environ.get("PREFECT_API_URL", "").rstrip("/")
+        if api:
+            _wait_api(api)
+            typer.echo(f"Prefect server: {api.removesuffix('/api')} (PREFECT_API_URL)")
+        else:
+            prefect_port = _free_port(prefect_port)
+            api = f"http://127.0.0.1:{prefect_port}/api"
+            server = services.start("prefect-server", prefect_server_command(prefect_port))
+            _wait_http(f"{api}/health", 180, server)
+            os.environ["PREFECT_API_URL"] = api
+            typer.echo(
+                f"Prefect server: http://127.0.0.1:{prefect_port}   (database under {os.environ['PREFECT_HOME']})"
+            )
+        from flows.deployments import deployments
+
+        started = datetime.now(UTC)
+        served = deployments(settings)
+        runner = services.start("runner", [sys.executable, "-m", "flows.deployments"])
+        for deployment in served:
+            _wait_deployment(api, f"{deployment.flow_name}/{deployment.name}", started, runner)
+            typer.echo(f"  deployment {deployment.flow_name}/{deployment.name:<10} {_describe(deployment)}")
+        if dashboard:
+            port = _free_port(port)
+            serving = serving_path(settings.db_path).resolve()
+            dash = services.start(
+                "dashboard",
+                dashboard_command(port, serving),
+                extra_env={"CONCORD_SERVING": str(serving)},
+                cwd=REPO_ROOT,
+            )
+            _wait_http(f"http://127.0.0.1:{port}/_stcore/health", 120, dash)
+            typer.echo(f"Dashboard: http://127.0.0.1:{port}   (reads {serving}; local: no sign-in)")
+        typer.echo(f"Inbox: {settings.inbox_path.resolve()}   Warehouse: {settings.db_path.resolve()}")
+        typer.echo("Logs: " + "   ".join(str(path) for path in services.logs()))
+        typer.echo("Press Ctrl-C to stop.")
+        exited = services.wait_any()
+        typer.echo(
+            f"{exited.name} exited with code {exited.process.returncode}; see {exited.log}. Stopping …", err=True
+        )
+        failed = True
+    except KeyboardInterrupt:
+        typer.echo("Stopping …")
+    except (RuntimeError, TimeoutError) as error:
+        typer.echo(f"concord serve: {error}. Logs: {', '.join(str(path) for path in services.logs())}", err=True)
+        failed = True
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        services.stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if failed:
+        raise typer.Exit(1)
+
+
+@dataclass
+class Service:
+    """A child process of `concord serve`, leader of its own process group, logging to a file."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+class Services:
+    """The children of `concord serve`: started in their own process groups, stopped newest first."""
+
+    def __init__(self, logs: Path) -> None:
+        self.folder = logs
+        self.running: list[Service] = []
+
+    def start(
+        self, name: str, command: list[str], extra_env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.Popen[bytes]:
+        log = self.folder / f"{name}.log"
+        with log.open("ab") as out:
+            # Their own session: Ctrl-C in the terminal reaches only `concord serve`, which stops them in order.
+            process = subprocess.Popen(
+                command,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, **(extra_env or {})},
+                cwd=cwd,
+                start_new_session=True,
+            )
+        self.running.append(Service(name, process, log))
+        return process
+
+    def logs(self) -> list[Path]:
+        return [service.log for service in self.running]
+
+    def wait_any(self) -> Service:
+        """Block until a child exits; return it."""
+        while True:
+            for service in self.running:
+                if service.process.poll() is not None:
+                    return service
+            time.sleep(0.5)
+
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM each child, newest first (the runner cancels its flow runs while the server still answers), then
+        SIGKILL whatever is left of its process group after ``timeout`` seconds."""
+        for service in reversed(self.running):
+            process = service.process
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    typer.echo(f"{service.name} did not stop within {timeout:.0f} s: killed.", err=True)
+            _kill_group(process.pid)
+            process.wait()
+        self.running.clear()
+
+
+def _kill_group(pgid: int) -> None:
+    """SIGTERM, then SIGKILL, every process left in a process group (e.g. a flow run of a killed runner)."""
+    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 0.0)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+
+
+def _wait_api(api: str) -> None:
+    try:
+        with urllib.request.urlopen(f"{api}/health", timeout=10):
+            return
+    except (urllib.error.URLError, OSError) as error:
+        raise RuntimeError(f"the Prefect server at PREFECT_API_URL={api} does not answer ({error})") from None
+
+
+def _wait_deployment(api: str, name: str, since: datetime, runner: subprocess.Popen[bytes]) -> None:
+    """Wait until the runner has (re)registered the deployment ``flow/deployment`` with the server."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if runner.poll() is not None:
+            raise RuntimeError(f"the runner exited with code {runner.returncode}")
+        try:
+            with urllib.request.urlopen(f"{api}/deployments/name/{name}", timeout=5) as answer:
+                updated = datetime.fromisoformat(json.load(answer)["updated"])
+            if updated >= since - timedelta(seconds=1):
+                return
+        except (urllib.error.URLError, OSError, KeyError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"the runner did not register {name} within 120 s")
+
+
+def _describe(deployment: Any) -> str:
+    """A deployment's schedules in words: 'every 15 min' or 'cron 0 * * * * (Asia/Ho_Chi_Minh)'."""
+    parts = []
+    for entry in deployment.schedules or []:
+        schedule = entry.schedule
+        if getattr(schedule, "interval", None) is not None:
+            parts.append(f"every {schedule.interval.total_seconds() / 60:g} min")
+        elif getattr(schedule, "cron", None) is not None:
+            parts.append(f"cron {schedule.cron} ({schedule.timezone})")
+    return ", ".join(parts) or "on demand"
 
 
 @app.command()

@@ -38,6 +38,19 @@ class Settings(BaseSettings):
         description="DuckDB buffer-pool limit for the pipeline's connection (it spills to disk beyond it); "
         "DuckDB's own default, 80% of RAM, let a 10 M-row ingest peak at 2.35 GB.",
     )
+    ingest_every_minutes: float = Field(
+        15.0,
+        gt=0,
+        description="How often the concord-ingest deployment loads new inbox files (minutes; `concord serve`).",
+    )
+    metrics_cron: str = Field(
+        "0 * * * *",
+        description="When the concord-metrics deployment rebuilds the marts: a cron expression in local_tz.",
+    )
+    reports_cron: str = Field(
+        "0 6 * * *",
+        description="When the concord-reports deployment validates and rebuilds the Data Docs: cron in local_tz.",
+    )
 
     @property
     def db_path(self) -> Path:

@@ -28,8 +28,11 @@ CREATE TABLE IF NOT EXISTS audit.runs (
     as_of         TIMESTAMPTZ NOT NULL,
     status        VARCHAR NOT NULL,          -- running, completed, failed
     code_version  VARCHAR,
-    inbox         VARCHAR
+    inbox         VARCHAR,                   -- NULL for a run that reads no inbox
+    flow          VARCHAR                    -- the flow that ran: concord-pipeline, concord-ingest, concord-metrics, …
 );
+-- Warehouses written before audit.runs had a flow column.
+ALTER TABLE audit.runs ADD COLUMN IF NOT EXISTS flow VARCHAR;
 
 CREATE TABLE IF NOT EXISTS audit.batches (
     batch_id          VARCHAR PRIMARY KEY,

@@ -1,13 +1,17 @@
-"""The pipeline flow: inbox files → raw/staging/quarantine → validation → marts → evidence → serving copy.
+"""The flows: inbox files → raw/staging/quarantine → validation → marts → evidence → serving copy.
 
-The flow is thin: tasks do the I/O and call pure code in ``flows.ingest``, ``transforms`` and ``expectations``.
-One DuckDB connection (the only writer) is opened by the flow and passed to the tasks.
+``concord-pipeline`` does it all (``concord run``); the scheduled deployments (``flows/deployments.py``) run
+parts of it: ``concord-ingest``, ``concord-metrics`` and ``concord-reports``. Every flow goes through
+``run_steps``, which writes the run's audit.runs row, its evidence record and the serving copy. The flows are
+thin: tasks do the I/O and call pure code in ``flows.ingest``, ``transforms`` and ``expectations``. One DuckDB
+connection (the only writer) is opened by the run and passed to the tasks.
 """
 
 from __future__ import annotations
 
 import subprocess
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,8 +97,8 @@ def _log_batch(result: BatchResult) -> None:
         )
     elif result.status == "rejected":
         logger.warning("%s: rejected (%s)", result.file_name, result.reason)
-    else:
-        logger.info("%s: skipped, %s", result.file_name, result.reason)
+    else:  # a file already loaded: one line per scheduled run would repeat every inbox file (run total below)
+        logger.debug("%s: skipped, %s", result.file_name, result.reason)
 
 
 @task(name="build-marts", cache_policy=NONE)
@@ -143,6 +147,10 @@ def _open(db: Path, settings: Settings, as_of: datetime) -> duckdb.DuckDBPyConne
     return con
 
 
+# What a run can do besides writing audit.runs, the evidence record and the serving copy (every run does those).
+STEPS = ("ingest", "validate", "marts")
+
+
 @flow(name="concord-pipeline", log_prints=True)
 def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validation: bool = True) -> RunSummary:
     """Ingest every inbox file, validate the staged tables, rebuild the marts and publish the serving copy.
@@ -150,26 +158,68 @@ def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validatio
     ``as_of`` (default: now) is the run's notion of "now": timestamps after it are quarantined as future and
     SLA status is judged at it.
     """
+    steps = ("ingest", "validate", "marts") if run_validation else ("ingest", "marts")
+    return run_steps("concord-pipeline", steps, Path(inbox), Path(db), as_of)
+
+
+@flow(name="concord-ingest", log_prints=True)
+def ingest_inbox(inbox: Path | None = None, db: Path | None = None, run_validation: bool = True) -> RunSummary:
+    """Load the new inbox files, validate the staged tables and publish, so quarantine and reconciliation are
+    current; the marts wait for the next ``concord-metrics`` run. Paths default to the settings."""
     settings = Settings()
-    inbox, db = Path(inbox).resolve(), Path(db).resolve()
+    steps = ("ingest", "validate") if run_validation else ("ingest",)
+    return run_steps("concord-ingest", steps, inbox or settings.inbox_path, db or settings.db_path, None)
+
+
+@flow(name="concord-metrics", log_prints=True)
+def refresh_metrics(db: Path | None = None, as_of: datetime | None = None) -> RunSummary:
+    """Rebuild the marts from staging as of ``as_of`` (default: now) and publish them."""
+    return run_steps("concord-metrics", ("marts",), None, db or Settings().db_path, as_of)
+
+
+@flow(name="concord-reports", log_prints=True)
+def build_reports(db: Path | None = None) -> RunSummary:
+    """Validate every staged table and rebuild the Great Expectations Data Docs, like ``concord report``."""
+    return run_steps("concord-reports", ("validate",), None, db or Settings().db_path, None)
+
+
+def run_steps(
+    flow_name: str, steps: Collection[str], inbox: Path | None, db: Path, as_of: datetime | None
+) -> RunSummary:
+    """One run of ``steps`` (in the order of ``STEPS``) inside the calling flow: audit.runs row, evidence, publish.
+
+    ``inbox`` is needed only for the ingest step.
+    """
+    unknown = set(steps) - set(STEPS)
+    if unknown:
+        raise ValueError(f"unknown steps {sorted(unknown)}; a run can do {', '.join(STEPS)}")
+    if "ingest" in steps and inbox is None:
+        raise ValueError("the ingest step needs an inbox folder")
+    settings = Settings()
+    inbox = Path(inbox).resolve() if inbox is not None else None
+    db = Path(db).resolve()
     started = datetime.now(UTC)
     as_of = (as_of or started).astimezone(UTC)
-    run_id = f"run-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    prefix = "run" if flow_name == "concord-pipeline" else flow_name.removeprefix("concord-")
+    run_id = f"{prefix}-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     summary = RunSummary(run_id=run_id, as_of=as_of)
     logger = get_run_logger()
-    logger.info("run %s: inbox %s → warehouse %s, as of %s", run_id, inbox, db, as_of.isoformat())
+    done = ", ".join(step for step in STEPS if step in steps)
+    logger.info("run %s (%s): inbox %s → warehouse %s, as of %s", run_id, done, inbox or "-", db, as_of.isoformat())
 
     con = _open(db, settings, as_of)
     version = code_version()
     con.execute(
-        "INSERT INTO audit.runs VALUES (?, ?, NULL, ?, 'running', ?, ?)",
-        [run_id, started, as_of, version, str(inbox)],
+        "INSERT INTO audit.runs (run_id, started_at, finished_at, as_of, status, code_version, inbox, flow) "
+        "VALUES (?, ?, NULL, ?, 'running', ?, ?, ?)",
+        [run_id, started, as_of, version, str(inbox) if inbox else None, flow_name],
     )
     try:
-        for source, path in inbox_files(inbox):
-            summary.batches.append(ingest_task(con, path, source, run_id, inbox))
-            _log_batch(summary.batches[-1])
-        if run_validation:
+        if "ingest" in steps and inbox is not None:
+            for source, path in inbox_files(inbox):
+                summary.batches.append(ingest_task(con, path, source, run_id, inbox))
+                _log_batch(summary.batches[-1])
+        if "validate" in steps:
             con.close()  # GX opens the file itself; reopened right after
             docs_dir = (settings.home / "reports" / "data_docs").resolve()
             summary.validation = validate_task(db, run_id, docs_dir)
@@ -185,8 +235,9 @@ def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validatio
                     "validation: suite %s on %s: %s expectations failed", r["suite"], r["table"], r["failed"]
                 )
             con = _open(db, settings, as_of)
-        summary.marts = marts_task(con, as_of, settings)
-        logger.info("marts: %s", ", ".join(f"{k} {v:,} rows" for k, v in summary.marts.items()))
+        if "marts" in steps:
+            summary.marts = marts_task(con, as_of, settings)
+            logger.info("marts: %s", ", ".join(f"{k} {v:,} rows" for k, v in summary.marts.items()))
         finished = datetime.now(UTC)
         con.execute("UPDATE audit.runs SET status = 'completed', finished_at = ? WHERE run_id = ?", [finished, run_id])
         record_fields = {
@@ -213,6 +264,9 @@ def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validatio
         if _is_open(con):
             con.close()
     totals = summary.counts()
+    if "ingest" not in steps:
+        logger.info("run %s done", run_id)
+        return summary
     logger.info(
         "run %s done: %d files loaded, %d rejected, %d skipped; %s rows in = %s loaded + %s quarantined",
         run_id,

@@ -186,3 +186,111 @@ def test_report_builds_the_data_docs_through_the_cli(warehouse_copy: Path) -> No
     assert index.exists() and str(index) in result.output.replace("\n", "")
     runs = query(db, "SELECT DISTINCT run_id FROM audit.validations WHERE run_id LIKE 'report-%'")
     assert len(runs) == 1
+
+
+# --- the scheduled flows: concord-ingest, concord-metrics, concord-reports (flows/deployments.py) ---
+
+
+@pytest.fixture(scope="module")
+def split_runs(prefect_harness: None, demo_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The three scheduled flows in turn on a fresh warehouse, with their paths from the settings (as served)."""
+    from flows.pipeline import build_reports, ingest_inbox, refresh_metrics
+
+    home = tmp_path_factory.mktemp("split")
+    db = home / "concord.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CONCORD_HOME", str(home))
+        mp.setenv("CONCORD_INBOX", str(demo_inbox))
+        mp.setenv("CONCORD_HMAC_KEY", "pipeline-test-key")
+        ingest = ingest_inbox(run_validation=False)
+        with duckdb.connect(str(serving_path(db)), read_only=True) as served:
+            served_after_ingest = {
+                "case_facts": served.execute("SELECT count(*) FROM marts.case_facts").fetchall()[0][0],
+                "quarantined": served.execute("SELECT count(*) FROM quarantine.rows").fetchall()[0][0],
+                "batches": served.execute("SELECT count(*) FROM audit.batches").fetchall()[0][0],
+            }
+        metrics = refresh_metrics(as_of=AS_OF)
+        reports = build_reports()
+    return {
+        "ingest": ingest,
+        "metrics": metrics,
+        "reports": reports,
+        "db": db,
+        "home": home,
+        "served_after_ingest": served_after_ingest,
+    }
+
+
+def test_ingest_publishes_batches_and_quarantine_and_leaves_the_marts_to_metrics(
+    split_runs: dict, demo_inbox: Path
+) -> None:
+    manifest = json.loads((demo_inbox / "manifest.json").read_text())
+    ingest = split_runs["ingest"]
+    assert ingest.counts()["loaded"] == len(ingest.batches) > 0
+    assert ingest.marts == {} and ingest.validation == []
+    assert split_runs["served_after_ingest"] == {
+        "case_facts": 0,
+        "quarantined": sum(v["bad_rows"] for v in manifest["sources"].values()),
+        "batches": len(ingest.batches),
+    }
+
+
+def test_ingest_then_metrics_build_the_same_marts_as_one_pipeline_run(split_runs: dict, two_runs: dict) -> None:
+    assert split_runs["metrics"].batches == []
+    with duckdb.connect(str(split_runs["db"]), read_only=True) as con:
+        for table in MARTS:
+            assert_frame_equal(
+                con.sql(f"SELECT * FROM {table} ORDER BY ALL").pl(), two_runs["marts_after_first"][table]
+            )
+
+
+def test_reports_validate_every_suite_and_build_the_data_docs(split_runs: dict) -> None:
+    reports = split_runs["reports"]
+    assert reports.batches == [] and reports.marts == {}
+    suites = query(
+        split_runs["db"], f"SELECT DISTINCT suite_name FROM audit.validations WHERE run_id = '{reports.run_id}'"
+    )
+    assert len(suites) == len(reports.validation) == 6
+    assert (split_runs["home"] / "reports" / "data_docs" / "index.html").exists()
+
+
+def test_every_scheduled_run_is_recorded_with_its_flow_and_chained_evidence(split_runs: dict) -> None:
+    from concord.evidence import read_chain, read_files, verify_chain
+
+    ingest, metrics, reports = split_runs["ingest"], split_runs["metrics"], split_runs["reports"]
+    runs = query(split_runs["db"], "SELECT run_id, status, flow, inbox IS NOT NULL FROM audit.runs ORDER BY started_at")
+    assert runs == [
+        (ingest.run_id, "completed", "concord-ingest", True),
+        (metrics.run_id, "completed", "concord-metrics", False),
+        (reports.run_id, "completed", "concord-reports", False),
+    ]
+    assert [r.split("-")[0] for r, *_ in runs] == ["ingest", "metrics", "reports"]
+    with duckdb.connect(str(split_runs["db"]), read_only=True) as con:
+        chain = read_chain(con)
+    assert [row.record_sha256 for row in chain] == [r.evidence_sha256 for r in (ingest, metrics, reports)]
+    assert verify_chain(chain, read_files(split_runs["home"] / "reports" / "evidence")) == []
+    records = [json.loads(row.record) for row in chain]
+    assert [len(r["files"]) for r in records] == [len(ingest.batches), 0, 0]
+    assert [bool(r["marts"]) for r in records] == [False, True, False]
+    assert [len(r["suites"]) for r in records] == [0, 0, 6]
+    with duckdb.connect(str(serving_path(split_runs["db"])), read_only=True) as served:
+        assert served.execute("SELECT run_id FROM audit.runs ORDER BY started_at DESC LIMIT 1").fetchall() == [
+            (reports.run_id,)
+        ]
+
+
+@pytest.mark.parametrize(
+    ("steps", "inbox", "message"),
+    [
+        (("ingest", "publish"), Path("inbox"), "unknown steps"),  # publishing is part of every run, not a step
+        (("ingest",), None, "needs an inbox"),
+    ],
+)
+def test_a_run_of_impossible_steps_is_refused_before_it_opens_the_warehouse(
+    steps: tuple[str, ...], inbox: Path | None, message: str, tmp_path: Path
+) -> None:
+    from flows.pipeline import run_steps
+
+    with pytest.raises(ValueError, match=message):
+        run_steps("concord-test", steps, inbox, tmp_path / "concord.duckdb", None)
+    assert not (tmp_path / "concord.duckdb").exists()
