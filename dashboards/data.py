@@ -233,12 +233,20 @@ def _where(
 # DuckDB 2.0: fetch every row of an execute() (fetchall) before the next statement on the connection.
 
 
+# The flows whose runs rebuild the marts (flows/pipeline.py, flows/backfill.py).
+MART_FLOWS = ("concord-pipeline", "concord-metrics", "concord-backfill")
+
+
 def data_as_of(con: duckdb.DuckDBPyConnection) -> DataAsOf | None:
-    """The latest completed run: its as-of time and when it finished."""
+    """The latest completed run that built the marts: its as-of time and when it finished.
+
+    Ingest and report runs (``concord-ingest``, ``concord-reports``) leave the marts as they were, so their
+    as-of would claim fresher figures than the marts hold.
+    """
     row = con.execute(
-        """
+        f"""
         SELECT run_id, as_of, finished_at FROM audit.runs
-        WHERE status = 'completed'
+        WHERE status = 'completed' AND coalesce(flow, 'concord-pipeline') IN {MART_FLOWS}
         ORDER BY finished_at DESC NULLS LAST, as_of DESC
         LIMIT 1
         """

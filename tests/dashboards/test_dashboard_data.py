@@ -71,6 +71,28 @@ def test_data_as_of_is_the_latest_completed_run(serving_db: Path) -> None:
     assert result.as_of.isoformat() == "2025-01-20T00:00:00+00:00"
 
 
+def test_data_as_of_ignores_runs_that_left_the_marts_alone(serving_db: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "serving.duckdb"
+    copy.write_bytes(serving_db.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            """
+            INSERT INTO audit.runs (run_id, started_at, finished_at, as_of, status, code_version, inbox, flow) VALUES
+              ('ingest-1', '2025-01-23 00:05:00+00', '2025-01-23 00:06:00+00', '2025-01-23 00:00:00+00',
+               'completed', 'test', 'inbox', 'concord-ingest'),
+              ('reports-1', '2025-01-24 00:05:00+00', '2025-01-24 00:06:00+00', '2025-01-24 00:00:00+00',
+               'completed', 'test', NULL, 'concord-reports')
+            """
+        )
+    snap = data.snapshot(copy)
+    assert snap is not None
+
+    result = data.read_serving(snap, data.data_as_of)
+
+    assert result is not None
+    assert result.run_id == "run-0001"
+
+
 def test_filter_options(serving_db: Path) -> None:
     snap = data.snapshot(serving_db)
     assert snap is not None
