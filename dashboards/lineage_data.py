@@ -147,21 +147,25 @@ def latest_volume_checks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def table_validations(con: duckdb.DuckDBPyConnection, tables: list[str], tz: str) -> pl.DataFrame:
-    """Per table of ``tables`` and suite: its newest validation (run, when, evaluated, failed); none → no row."""
+    """Per table of ``tables`` (in that order) and suite: its newest validation (run, when, evaluated, failed).
+
+    A table never validated keeps one row with empty suite and counts.
+    """
     return con.sql(
         """
-        SELECT table_name, suite_name, run_id, timezone(?, validated_at) AS validated_local,
-               evaluated, failed, failed = 0 AS passed
-        FROM (
+        WITH newest AS (
             SELECT table_name, suite_name, run_id, max(validated_at) AS validated_at,
                    count(*) AS evaluated, count(*) FILTER (WHERE NOT success) AS failed
-            FROM audit.validations WHERE list_contains(?, table_name)
-            GROUP BY ALL
+            FROM audit.validations WHERE list_contains($tables, table_name)
+            GROUP BY table_name, suite_name, run_id
+            QUALIFY row_number() OVER (PARTITION BY table_name, suite_name ORDER BY max(validated_at) DESC, run_id DESC) = 1
         )
-        QUALIFY row_number() OVER (PARTITION BY table_name, suite_name ORDER BY validated_at DESC, run_id DESC) = 1
-        ORDER BY table_name, suite_name
+        SELECT t.table_name, n.suite_name, n.run_id, timezone($tz, n.validated_at) AS validated_local,
+               n.evaluated, n.failed, n.failed = 0 AS passed
+        FROM (SELECT unnest($tables::VARCHAR[]) AS table_name) t LEFT JOIN newest n USING (table_name)
+        ORDER BY list_position($tables, t.table_name), n.suite_name
         """,
-        params=[tz, tables],
+        params={"tz": tz, "tables": tables},
     ).pl()
 
 
@@ -175,12 +179,12 @@ def table_batches(con: duckdb.DuckDBPyConnection, tables: list[str], tz: str) ->
         """
         SELECT l.table_name, l.batch_id, b.run_id, b.source, b.file_name, b.file_sha256,
                b.rows_in, b.rows_loaded, b.rows_quarantined, l.rows AS rows_in_table,
-               timezone(?, b.loaded_at) AS loaded_local
+               timezone($tz, b.loaded_at) AS loaded_local
         FROM audit.lineage l LEFT JOIN audit.batches b USING (batch_id)
-        WHERE list_contains(?, l.table_name)
-        ORDER BY l.table_name, b.loaded_at DESC NULLS LAST, l.batch_id
+        WHERE list_contains($tables, l.table_name)
+        ORDER BY list_position($tables, l.table_name), b.loaded_at DESC NULLS LAST, l.batch_id
         """,
-        params=[tz, tables],
+        params={"tz": tz, "tables": tables},
     ).pl()
 
 
