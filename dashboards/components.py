@@ -317,18 +317,18 @@ def _metric(
     )
 
 
-def warning_text(warning: lineage_data.InputWarning, lang: str) -> str:
-    """One input warning in a sentence: which input, and why."""
+def warning_text(warning: lineage_data.InputWarning, lang: str, *, short: bool = False) -> str:
+    """One input warning in a sentence (or, ``short``, a few words): which input, and why."""
+    prefix = "badge_short_" if short else "badge_"
     if warning.reason == "failed":
-        return i18n.t("badge_failed", lang, table=warning.table, failed=warning.failed, suite=warning.suite)
+        return i18n.t(f"{prefix}failed", lang, table=warning.table, failed=warning.failed, suite=warning.suite)
     if warning.reason == "stale":
         limit = i18n.fmt_number(warning.limit_days, lang)
         if warning.age_days is None:
-            return i18n.t("badge_stale_never", lang, source=warning.source, limit=limit)
-        return i18n.t(
-            "badge_stale", lang, source=warning.source, age=i18n.fmt_number(warning.age_days, lang), limit=limit
-        )
-    return i18n.t("badge_anomalous", lang, source=warning.source, note=warning.note or i18n.MISSING)
+            return i18n.t(f"{prefix}stale_never", lang, source=warning.source, limit=limit)
+        age = i18n.fmt_number(warning.age_days, lang)
+        return i18n.t(f"{prefix}stale", lang, source=warning.source, age=age, limit=limit)
+    return i18n.t(f"{prefix}anomalous", lang, source=warning.source, note=warning.note or i18n.MISSING)
 
 
 LINEAGE_PAGE = "auditor/lineage.py"  # as registered in dashboards/app.py
@@ -340,10 +340,11 @@ def kpi_badge(
     warnings: Sequence[lineage_data.InputWarning],
     lang: str,
 ) -> None:
-    """A ⚠ badge under a KPI tile, the reasons one per line, and a link to the KPI's lineage page."""
+    """A ⚠ badge under a KPI tile with the reasons in full as its tooltip, the reasons in short one per line,
+    and a link to the KPI's lineage page."""
     reasons = [warning_text(w, lang) for w in warnings]
     column.badge(i18n.t("badge_label", lang), icon="⚠️", color="orange", help="\n\n".join(reasons))
-    column.caption("\n".join(f"- {reason}" for reason in reasons))
+    column.caption("\n".join(f"- {warning_text(w, lang, short=True)}" for w in warnings))
     column.page_link(LINEAGE_PAGE, label=i18n.t("badge_link", lang), icon="🔎", query_params={"kpi": kpi})
 
 

@@ -619,6 +619,21 @@ LABELS: dict[str, dict[str, str]] = {
         "en": 'Every batch with rows now in the staged table. "Rows now in the table" can be below the rows loaded '
         "when a later batch corrected (replaced) some of them.",
     },
+    "kpi_lineage_tables": {"vi": "Bảng staging đầu vào", "en": "Staged input tables"},
+    "kpi_lineage_tables_help": {
+        "vi": "Số bảng staging mà KPI được tính từ đó (trực tiếp, hoặc qua mart đầu vào).",
+        "en": "Staged tables the KPI is computed from (directly, or through a mart it reads).",
+    },
+    "kpi_lineage_batches": {"vi": "Lô dữ liệu", "en": "Batches"},
+    "kpi_lineage_batches_help": {
+        "vi": "Số lô (tệp) có dòng đang nằm trong các bảng đầu vào.",
+        "en": "Batches (files) with rows now in the input tables.",
+    },
+    "kpi_lineage_rows": {"vi": "Dòng trong các bảng đầu vào", "en": "Rows in the input tables"},
+    "kpi_lineage_rows_help": {
+        "vi": "Tổng số dòng hiện có trong các bảng staging đầu vào, cộng theo lô (`audit.lineage`).",
+        "en": "Rows now in the staged input tables, summed over their batches (`audit.lineage`).",
+    },
     "col_batch": {"vi": "Lô", "en": "Batch"},
     "col_sha256_full": {"vi": "SHA-256", "en": "SHA-256"},
     "col_rows_in_table": {"vi": "Dòng hiện có trong bảng", "en": "Rows now in the table"},
@@ -641,7 +656,14 @@ LABELS: dict[str, dict[str, str]] = {
         "vi": "nguồn `{source}`: khối lượng bất thường ở lần chạy mới nhất — {note}",
         "en": "source `{source}`: anomalous volume in the latest run — {note}",
     },
-    "badge_link": {"vi": "Xem bằng chứng (truy vết KPI)", "en": "See the evidence (KPI lineage)"},
+    "badge_short_failed": {
+        "vi": "`{table}`: kiểm tra không đạt ({failed})",
+        "en": "`{table}`: validation failed ({failed})",
+    },
+    "badge_short_stale": {"vi": "`{source}`: quá hạn ({age} ngày)", "en": "`{source}`: stale ({age} days)"},
+    "badge_short_stale_never": {"vi": "`{source}`: chưa nạp lô nào", "en": "`{source}`: never loaded"},
+    "badge_short_anomalous": {"vi": "`{source}`: khối lượng bất thường", "en": "`{source}`: anomalous volume"},
+    "badge_link": {"vi": "Xem bằng chứng", "en": "See the evidence"},
 }
 
 # The KPIs of the metric catalogue (docs/metrics.md, by id): their names, and the one-line definition in Vietnamese

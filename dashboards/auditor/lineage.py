@@ -57,7 +57,16 @@ def code_list(tables: tuple[str, ...]) -> str:
 lands, reads = st.columns(2)
 lands.markdown(f"**{i18n.t('lineage_lands_in', lang)}:** {code_list(metric.lands_in)}")
 reads.markdown(f"**{i18n.t('lineage_inputs', lang)}:** {code_list(staged)}")
-reads.caption(i18n.t("lineage_inputs_caption", lang, written=code_list(metric.inputs), staged=code_list(staged)))
+if metric.inputs != staged:  # a mart among the inputs: say how it was traced
+    reads.caption(i18n.t("lineage_inputs_caption", lang, written=code_list(metric.inputs), staged=code_list(staged)))
+
+tiles = [
+    ("kpi_lineage_tables", i18n.fmt_int(len(staged), lang)),
+    ("kpi_lineage_batches", i18n.fmt_int(batches["batch_id"].n_unique(), lang)),
+    ("kpi_lineage_rows", i18n.fmt_int(batches["rows_in_table"].sum(), lang)),
+]
+for column, (key, value) in zip(st.columns(len(tiles)), tiles, strict=True):
+    components.tile(column, i18n.t(key, lang), value, i18n.t(f"{key}_help", lang))
 
 st.subheader(i18n.t("lineage_health_title", lang))
 if warnings:

@@ -68,6 +68,7 @@ def test_kpi_query_parameter_preselects_and_traces_to_files(serving_db: Path, la
     assert at.selectbox(key="lineage_kpi").value == "sla_compliance"
     assert at.subheader[0].value == i18n.METRIC_NAMES["sla_compliance"][lang]
     assert any("`marts.case_facts`, `marts.kpi_daily`" in m.value for m in at.markdown)
+    assert [m.value for m in at.metric] == ["2", "2", "12"]  # cases and platform actions; b-cases, b-pa; 8 + 4 rows
 
     validations = table(at, i18n.t("col_suite", lang))
     assert validations.rows() == [
@@ -164,8 +165,10 @@ def test_a_failed_validation_badges_the_kpis_that_read_the_table(healthy_serving
     assert set(badges(at)) == {"daily_case_counts", "backlog", "uncoordinated_duplicate"}
     assert set(badges(at).values()) == {"lineage"}  # the url path of the lineage page
     assert any(i18n.t("badge_label", lang) in m.value for m in at.markdown)
-    reason = i18n.t("badge_failed", lang, table="staging.referrals", failed=1, suite="staging.referrals")
+    reason = i18n.t("badge_short_failed", lang, table="staging.referrals", failed=1)
     assert any(reason in c.value for c in at.caption)
+    full = i18n.t("badge_failed", lang, table="staging.referrals", failed=1, suite="staging.referrals")
+    assert any(full in (m.proto.help or "") for m in at.markdown)  # the badge's tooltip
 
 
 def test_an_anomalous_volume_badges_the_kpis_of_that_source(healthy_serving: Path) -> None:
@@ -185,8 +188,9 @@ def test_an_anomalous_volume_badges_the_kpis_of_that_source(healthy_serving: Pat
     # Only the latest run counts (the older anomaly of referrals does not): platform actions feed time to action,
     # SLA compliance, and through marts.case_facts the case counts and the backlog; not the duplicates.
     assert set(badges(at)) == {"time_to_action", "sla_compliance", "daily_case_counts", "backlog"}
+    assert any("`platform_actions`: anomalous volume" in c.value for c in at.caption)
     reason = i18n.t("badge_anomalous", "en", source="platform_actions", note="4 rows, expected 250–550")
-    assert any(reason in c.value for c in at.caption)
+    assert any(reason in (m.proto.help or "") for m in at.markdown)
 
 
 def test_a_stale_source_badges_every_kpi_that_reads_it(healthy_serving: Path) -> None:
@@ -203,7 +207,9 @@ def test_a_stale_source_badges_every_kpi_that_reads_it(healthy_serving: Path) ->
         "backlog",
         "uncoordinated_duplicate",
     }
-    assert any("source `cases` is stale: newest batch 5.0 days old (limit 2.0 days)" in c.value for c in at.caption)
+    assert any("`cases`: stale (5.0 days)" in c.value for c in at.caption)
+    full = "source `cases` is stale: newest batch 5.0 days old (limit 2.0 days)"
+    assert any(full in (m.proto.help or "") for m in at.markdown)
 
 
 def test_the_fixture_copy_badges_every_overview_tile(serving_db: Path) -> None:
