@@ -63,7 +63,7 @@ if metric.inputs != staged:  # a mart among the inputs: say how it was traced
 tiles = [
     ("kpi_lineage_tables", i18n.fmt_int(len(staged), lang)),
     ("kpi_lineage_batches", i18n.fmt_int(batches["batch_id"].n_unique(), lang)),
-    ("kpi_lineage_rows", i18n.fmt_int(batches["rows_in_table"].sum(), lang)),
+    ("kpi_lineage_rows", i18n.fmt_int(int(batches["rows_in_table"].sum()), lang)),
 ]
 for column, (key, value) in zip(st.columns(len(tiles)), tiles, strict=True):
     components.tile(column, i18n.t(key, lang), value, i18n.t(f"{key}_help", lang))
