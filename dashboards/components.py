@@ -229,8 +229,11 @@ def page_header(title_key: str) -> PageContext:
         st.info(i18n.t("no_data", lang))
         st.stop()
     filters = sidebar_filters(options, lang)
-    with read_errors_shown(snap, lang):
+    try:
         health = lineage_data.current_health(snap, datetime.now(UTC))
+    except duckdb.Error as error:  # e.g. a copy published before audit.volume_checks: the KPIs still stand
+        st.caption(i18n.t("health_unavailable", lang, error=str(error).splitlines()[0]))
+        health = {}
     return PageContext(lang, tz, snap, options, filters, health)
 
 

@@ -640,6 +640,10 @@ LABELS: dict[str, dict[str, str]] = {
     "col_passed": {"vi": "Đạt", "en": "Passed"},
     "not_validated": {"vi": "chưa kiểm tra", "en": "not validated"},
     "badge_label": {"vi": "Đầu vào có vấn đề", "en": "Input issues"},
+    "health_unavailable": {
+        "vi": "⚠️ Không kiểm tra được tình trạng đầu vào của các KPI (không có cảnh báo): {error}",
+        "en": "⚠️ Could not check the health of the KPIs' inputs (no badges shown): {error}",
+    },
     "badge_failed": {
         "vi": "`{table}`: {failed} kỳ vọng không đạt (bộ `{suite}`, lần kiểm tra mới nhất)",
         "en": "`{table}`: {failed} expectation(s) failed (suite `{suite}`, latest validation run)",

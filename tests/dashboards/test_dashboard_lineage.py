@@ -9,6 +9,7 @@ validations) and then broken one way at a time.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import duckdb
@@ -109,6 +110,8 @@ def test_every_implemented_kpi_has_a_name_and_a_vietnamese_definition() -> None:
     assert ids <= set(i18n.METRIC_NAMES)
     assert ids <= set(i18n.METRIC_DEFINITIONS_VI)
     assert all(set(names) == {"vi", "en"} for names in i18n.METRIC_NAMES.values())
+    texts = [*i18n.METRIC_DEFINITIONS_VI.values(), *(n for names in i18n.METRIC_NAMES.values() for n in names.values())]
+    assert all(unicodedata.is_normalized("NFC", text) for text in texts)
 
 
 # --- badges on the leadership tiles ----------------------------------------------------------------------
@@ -210,6 +213,19 @@ def test_a_stale_source_badges_every_kpi_that_reads_it(healthy_serving: Path) ->
     assert any("`cases`: stale (5.0 days)" in c.value for c in at.caption)
     full = "source `cases` is stale: newest batch 5.0 days old (limit 2.0 days)"
     assert any(full in (m.proto.help or "") for m in at.markdown)
+
+
+def test_a_copy_without_volume_checks_still_shows_the_kpis(healthy_serving: Path) -> None:
+    with duckdb.connect(str(healthy_serving)) as con:
+        con.execute("DROP TABLE audit.volume_checks")  # as published before the table existed
+    st.cache_data.clear()
+    at = open_overview()
+
+    assert not at.exception
+    assert not at.error
+    assert at.metric[0].value == "8"
+    assert any("Could not check the health" in c.value for c in at.caption)
+    assert badges(at) == {}
 
 
 def test_the_fixture_copy_badges_every_overview_tile(serving_db: Path) -> None:
