@@ -348,7 +348,9 @@ def kpi_badge(
     reasons = [warning_text(w, lang) for w in warnings]
     column.badge(i18n.t("badge_label", lang), icon="⚠️", color="orange", help="\n\n".join(reasons))
     column.caption("\n".join(f"- {warning_text(w, lang, short=True)}" for w in warnings))
-    column.page_link(LINEAGE_PAGE, label=i18n.t("badge_link", lang), icon="🔎", query_params={"kpi": kpi})
+    column.page_link(
+        LINEAGE_PAGE, label=i18n.t("badge_link", lang), icon=":material/account_tree:", query_params={"kpi": kpi}
+    )
 
 
 def chart_and_table(chart: charts.AnyChart, table: pl.DataFrame, lang: str, file_stem: str) -> None:
