@@ -31,6 +31,7 @@ AUDITOR_PAGES = (
     ("auditor/data_quality.py", "page_data_quality", ":material/fact_check:", "data-quality"),
     ("auditor/quarantine.py", "page_quarantine", ":material/block:", "quarantine"),
     ("auditor/reconciliation.py", "page_reconciliation", ":material/balance:", "reconciliation"),
+    ("auditor/lineage.py", "page_lineage", ":material/account_tree:", "lineage"),
 )
 ENGINEER_PAGES = (("engineer/operations.py", "page_operations", ":material/monitor_heart:", "operations"),)
 pages = {

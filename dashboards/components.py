@@ -5,17 +5,18 @@ Layout only: numbers come from ``dashboards.data``, labels and formats from ``da
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any, Literal, NoReturn, TypeVar
 
 import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, export, i18n
+from concord import catalogue
+from dashboards import charts, data, export, i18n, lineage_data
 
 LANG_KEY = "lang"  # the toggle's session-state key, mirrored in the query parameter ?lang=
 # The last filter choices, kept in session state under a key that is not a widget's: Streamlit drops the state of
@@ -203,6 +204,12 @@ class PageContext:
     snap: data.Snapshot
     options: data.FilterOptions
     filters: data.Filters
+    # Input warnings per KPI id (catalogue ids); a healthy KPI has no key.
+    health: Mapping[str, tuple[lineage_data.InputWarning, ...]] = field(default_factory=dict)
+
+    def warnings(self, kpi: str) -> tuple[lineage_data.InputWarning, ...]:
+        """What is wrong with the inputs of ``kpi`` (empty when healthy): pass it to :func:`tile`."""
+        return self.health.get(kpi, ())
 
     def agency_names(self) -> dict[str, str]:
         """Agency code → name in the page's language."""
@@ -222,7 +229,12 @@ def page_header(title_key: str) -> PageContext:
         st.info(i18n.t("no_data", lang))
         st.stop()
     filters = sidebar_filters(options, lang)
-    return PageContext(lang, tz, snap, options, filters)
+    try:
+        health = lineage_data.current_health(snap, datetime.now(UTC))
+    except duckdb.Error as error:  # e.g. a copy published before audit.volume_checks: the KPIs still stand
+        st.caption(i18n.t("health_unavailable", lang, error=str(error).splitlines()[0]))
+        health = {}
+    return PageContext(lang, tz, snap, options, filters, health)
 
 
 @dataclass(frozen=True)
@@ -263,8 +275,35 @@ def tile(
     *,
     good: Literal["up", "down", "neither"] = "up",
     delta_description: str | None = None,
+    kpi: str | None = None,
+    warnings: Sequence[lineage_data.InputWarning] = (),
 ) -> None:
-    """One KPI tile (``st.metric`` with a border); ``good`` says which direction of change is an improvement."""
+    """One KPI tile (``st.metric`` with a border); ``good`` says which direction of change is an improvement.
+
+    With ``kpi`` (its catalogue id) and ``warnings`` (``PageContext.warnings(kpi)``), a tile whose inputs failed
+    validation, are stale or were anomalous gets a warning badge under it that says which input and why, and
+    links to the KPI's lineage page where the evidence is.
+    """
+    _metric(column, label, value, help_text, delta, good=good, delta_description=delta_description)
+    if kpi is None:
+        return
+    metric = catalogue.by_id(kpi)
+    if metric is None or not metric.implemented:
+        raise ValueError(f"tile {label!r}: {kpi!r} is not an implemented KPI of docs/metrics.md")
+    if warnings:
+        kpi_badge(column, kpi, warnings, current_lang())
+
+
+def _metric(
+    column: st.delta_generator.DeltaGenerator,
+    label: str,
+    value: str,
+    help_text: str,
+    delta: str | None,
+    *,
+    good: Literal["up", "down", "neither"],
+    delta_description: str | None,
+) -> None:
     if delta is None or delta == i18n.MISSING:
         column.metric(label, value, help=help_text, border=True)
         return
@@ -278,6 +317,39 @@ def tile(
         delta_description=delta_description,
         help=help_text,
         border=True,
+    )
+
+
+def warning_text(warning: lineage_data.InputWarning, lang: str, *, short: bool = False) -> str:
+    """One input warning in a sentence (or, ``short``, a few words): which input, and why."""
+    prefix = "badge_short_" if short else "badge_"
+    if warning.reason == "failed":
+        return i18n.t(f"{prefix}failed", lang, table=warning.table, failed=warning.failed, suite=warning.suite)
+    if warning.reason == "stale":
+        limit = i18n.fmt_number(warning.limit_days, lang)
+        if warning.age_days is None:
+            return i18n.t(f"{prefix}stale_never", lang, source=warning.source, limit=limit)
+        age = i18n.fmt_number(warning.age_days, lang)
+        return i18n.t(f"{prefix}stale", lang, source=warning.source, age=age, limit=limit)
+    return i18n.t(f"{prefix}anomalous", lang, source=warning.source, note=warning.note or i18n.MISSING)
+
+
+LINEAGE_PAGE = "auditor/lineage.py"  # as registered in dashboards/app.py
+
+
+def kpi_badge(
+    column: st.delta_generator.DeltaGenerator,
+    kpi: str,
+    warnings: Sequence[lineage_data.InputWarning],
+    lang: str,
+) -> None:
+    """A ⚠ badge under a KPI tile with the reasons in full as its tooltip, the reasons in short one per line,
+    and a link to the KPI's lineage page."""
+    reasons = [warning_text(w, lang) for w in warnings]
+    column.badge(i18n.t("badge_label", lang), icon="⚠️", color="orange", help="\n\n".join(reasons))
+    column.caption("\n".join(f"- {warning_text(w, lang, short=True)}" for w in warnings))
+    column.page_link(
+        LINEAGE_PAGE, label=i18n.t("badge_link", lang), icon=":material/account_tree:", query_params={"kpi": kpi}
     )
 
 

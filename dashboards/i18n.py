@@ -677,6 +677,152 @@ LABELS: dict[str, dict[str, str]] = {
     "col_rejected_at": {"vi": "Từ chối lúc (giờ Việt Nam)", "en": "Rejected at (local time)"},
     "kind_flow_run": {"vi": "Lần chạy flow", "en": "Flow run"},
     "kind_task_run": {"vi": "Lần chạy task", "en": "Task run"},
+    # --- lineage and KPI warning badges -------------------------------------------------------------------
+    "page_lineage": {"vi": "Truy vết KPI", "en": "KPI lineage"},
+    "lineage_title": {
+        "vi": "Truy vết KPI: định nghĩa → bảng → lô → tệp",
+        "en": "KPI lineage: definition → tables → batches → files",
+    },
+    "lineage_caption": {
+        "vi": "Chọn một KPI để xem định nghĩa, bảng kết quả, các bảng đầu vào, kết quả kiểm tra mới nhất của từng "
+        "đầu vào, và các lô dữ liệu (tệp, SHA-256, số dòng) đứng sau từng bảng đầu vào.",
+        "en": "Pick a KPI to see its definition, the mart tables it lands in, its input tables, the latest "
+        "validation of each input, and the batches (files, SHA-256, row counts) behind each input table.",
+    },
+    "lineage_pick_kpi": {"vi": "Chỉ số (KPI)", "en": "KPI"},
+    "lineage_unknown_kpi": {
+        "vi": "Danh mục chỉ số không có KPI `{kpi}`; đang hiển thị KPI đầu tiên.",
+        "en": "The metric catalogue has no KPI `{kpi}`; showing the first KPI instead.",
+    },
+    "lineage_definition": {"vi": "Định nghĩa", "en": "Definition"},
+    "lineage_definition_source": {
+        "vi": "Định nghĩa đầy đủ, đơn vị và các trường hợp biên: `docs/metrics.md`, mục `{id}`.",
+        "en": "Full definition, unit and edge cases: `docs/metrics.md`, entry `{id}`.",
+    },
+    "lineage_lands_in": {"vi": "Bảng kết quả (mart)", "en": "Lands in (marts)"},
+    "lineage_inputs": {"vi": "Bảng đầu vào", "en": "Input tables"},
+    "lineage_inputs_caption": {
+        "vi": "Theo danh mục: {written}. Một mart đầu vào được truy tiếp đến các bảng staging tạo ra nó: {staged}.",
+        "en": "As catalogued: {written}. A mart input is traced on to the staged tables it is built from: {staged}.",
+    },
+    "lineage_health_title": {"vi": "Tình trạng đầu vào", "en": "Health of the inputs"},
+    "lineage_healthy": {
+        "vi": "Mọi đầu vào đều đạt kiểm tra ở lần kiểm tra mới nhất, còn mới và khối lượng bình thường.",
+        "en": "Every input passed the latest validation run, is fresh and had a normal volume.",
+    },
+    "lineage_validations_title": {
+        "vi": "Kết quả kiểm tra mới nhất của từng đầu vào",
+        "en": "Latest validation of each input",
+    },
+    "lineage_batches_title": {
+        "vi": "Lô dữ liệu và tệp phía sau từng bảng đầu vào",
+        "en": "Batches and files behind each input table",
+    },
+    "lineage_batches_caption": {
+        "vi": 'Mỗi lô có dòng đang nằm trong bảng staging. "Dòng hiện có trong bảng" có thể nhỏ hơn số dòng đã nạp '
+        "khi lô sau đã sửa (thay thế) một số dòng.",
+        "en": 'Every batch with rows now in the staged table. "Rows now in the table" can be below the rows loaded '
+        "when a later batch corrected (replaced) some of them.",
+    },
+    "kpi_lineage_tables": {"vi": "Bảng staging đầu vào", "en": "Staged input tables"},
+    "kpi_lineage_tables_help": {
+        "vi": "Số bảng staging mà KPI được tính từ đó (trực tiếp, hoặc qua mart đầu vào).",
+        "en": "Staged tables the KPI is computed from (directly, or through a mart it reads).",
+    },
+    "kpi_lineage_batches": {"vi": "Lô dữ liệu", "en": "Batches"},
+    "kpi_lineage_batches_help": {
+        "vi": "Số lô (tệp) có dòng đang nằm trong các bảng đầu vào.",
+        "en": "Batches (files) with rows now in the input tables.",
+    },
+    "kpi_lineage_rows": {"vi": "Dòng trong các bảng đầu vào", "en": "Rows in the input tables"},
+    "kpi_lineage_rows_help": {
+        "vi": "Tổng số dòng hiện có trong các bảng staging đầu vào, cộng theo lô (`audit.lineage`).",
+        "en": "Rows now in the staged input tables, summed over their batches (`audit.lineage`).",
+    },
+    "col_batch": {"vi": "Lô", "en": "Batch"},
+    "col_sha256_full": {"vi": "SHA-256", "en": "SHA-256"},
+    "col_rows_in_table": {"vi": "Dòng hiện có trong bảng", "en": "Rows now in the table"},
+    "col_passed": {"vi": "Đạt", "en": "Passed"},
+    "not_validated": {"vi": "chưa kiểm tra", "en": "not validated"},
+    "badge_label": {"vi": "Đầu vào có vấn đề", "en": "Input issues"},
+    "health_unavailable": {
+        "vi": "⚠️ Không kiểm tra được tình trạng đầu vào của các KPI (không có cảnh báo): {error}",
+        "en": "⚠️ Could not check the health of the KPIs' inputs (no badges shown): {error}",
+    },
+    "badge_failed": {
+        "vi": "`{table}`: {failed} kỳ vọng không đạt (bộ `{suite}`, lần kiểm tra mới nhất)",
+        "en": "`{table}`: {failed} expectation(s) failed (suite `{suite}`, latest validation run)",
+    },
+    "badge_stale": {
+        "vi": "nguồn `{source}` quá hạn: lô mới nhất đã {age} ngày (giới hạn {limit} ngày)",
+        "en": "source `{source}` is stale: newest batch {age} days old (limit {limit} days)",
+    },
+    "badge_stale_never": {
+        "vi": "nguồn `{source}` quá hạn: chưa nạp lô nào (giới hạn {limit} ngày)",
+        "en": "source `{source}` is stale: no batch loaded yet (limit {limit} days)",
+    },
+    "badge_anomalous": {
+        "vi": "nguồn `{source}`: khối lượng bất thường ở lần chạy mới nhất — {note}",
+        "en": "source `{source}`: anomalous volume in the latest run — {note}",
+    },
+    "badge_short_failed": {
+        "vi": "`{table}`: kiểm tra không đạt ({failed})",
+        "en": "`{table}`: validation failed ({failed})",
+    },
+    "badge_short_stale": {"vi": "`{source}`: quá hạn ({age} ngày)", "en": "`{source}`: stale ({age} days)"},
+    "badge_short_stale_never": {"vi": "`{source}`: chưa nạp lô nào", "en": "`{source}`: never loaded"},
+    "badge_short_anomalous": {"vi": "`{source}`: khối lượng bất thường", "en": "`{source}`: anomalous volume"},
+    "badge_link": {"vi": "Xem bằng chứng", "en": "See the evidence"},
+}
+
+# The KPIs of the metric catalogue (docs/metrics.md, by id): their names, and the one-line definition in Vietnamese
+# (the English one is read from the catalogue itself). tests/dashboards/test_dashboard_lineage.py checks that every
+# implemented metric has both.
+METRIC_NAMES: dict[str, dict[str, str]] = {
+    "time_to_triage": {"vi": "Thời gian phân loại", "en": "Time to triage"},
+    "time_to_action": {"vi": "Thời gian xử lý", "en": "Time to action"},
+    "time_to_close": {"vi": "Thời gian kết thúc", "en": "Time to close"},
+    "sla_compliance": {"vi": "Tỷ lệ đạt SLA", "en": "SLA compliance"},
+    "handoff_acknowledgement": {"vi": "Xác nhận chuyển giao", "en": "Hand-off acknowledgement"},
+    "handoff_ping_pong": {"vi": "Chuyển giao qua lại", "en": "Hand-off ping-pong"},
+    "uncoordinated_duplicate": {"vi": "Trùng lặp không phối hợp", "en": "Uncoordinated duplicate"},
+    "platform_responsiveness": {"vi": "Mức phản hồi của nền tảng", "en": "Platform responsiveness"},
+    "backlog": {"vi": "Tồn đọng", "en": "Backlog"},
+    "public_response_coverage": {"vi": "Độ phủ phản hồi công khai", "en": "Public-response coverage"},
+    "recurrence": {"vi": "Tái xuất hiện", "en": "Recurrence"},
+    "hotspot": {"vi": "Điểm nóng", "en": "Hotspot"},
+    "case_outcome": {"vi": "Kết cục vụ việc", "en": "Case outcome"},
+    "daily_case_counts": {"vi": "Số vụ việc theo ngày", "en": "Daily case counts"},
+}
+METRIC_DEFINITIONS_VI: dict[str, str] = {
+    "time_to_triage": "`triaged_at − detected_at` của một vụ việc (giờ).",
+    "time_to_action": "Thời điểm nền tảng phản hồi bằng biện pháp xử lý sớm nhất (gỡ bỏ, hạn chế, chặn theo vùng, "
+    "gắn nhãn) cho vụ việc, trừ `detected_at` (giờ).",
+    "time_to_close": "`closed_at − detected_at` của một vụ việc (giờ).",
+    "sla_compliance": "Theo mục tiêu của mức độ (nghiêm trọng 4 giờ, cao 24 giờ, trung bình 72 giờ, thấp 168 giờ): "
+    "đạt khi xử lý trong mục tiêu; vi phạm khi xử lý muộn, hoặc chưa xử lý mà đã quá mục tiêu; "
+    "tỷ lệ đạt = đạt / (đạt + vi phạm), không tính vụ đang chờ.",
+    "handoff_acknowledgement": "Với mỗi lượt chuyển giao: `acknowledged_at − sent_at`; chưa được xác nhận trong "
+    "24 giờ thì bị tính là treo.",
+    "handoff_ping_pong": "Một lượt chuyển giao là chuyển qua lại khi đơn vị nhận đã từng giữ vụ việc.",
+    "uncoordinated_duplicate": "Vụ việc có `url_key` đã có trong vụ việc trước đó của đơn vị khác, phát hiện không "
+    "quá 7 ngày (168 giờ) trước, mà không có lượt chuyển giao nào nối hai vụ; tỷ lệ trùng lặp = số vụ như vậy / "
+    "tổng số vụ việc.",
+    "platform_responsiveness": "Với mỗi yêu cầu gửi nền tảng: `responded_at − requested_at`; theo nền tảng: trung vị "
+    "thời gian phản hồi và tỷ lệ xử lý = số lần xử lý / (đã trả lời + không phản hồi), không tính yêu cầu đang chờ.",
+    "backlog": "Số vụ việc còn mở cuối mỗi ngày (giờ Việt Nam): đã phát hiện và chưa đóng trước nửa đêm kết thúc "
+    "ngày, theo nhóm tuổi của vụ việc.",
+    "public_response_coverage": "Trong các vụ tin sai về sức khỏe hoặc thiên tai có lượt tiếp cận ≥ 10.000: tỷ lệ vụ "
+    "có phản hồi chính thức cho `url_key` của vụ trong vòng 48 giờ sau khi phát hiện; và trung vị thời gian đến "
+    "phản hồi.",
+    "recurrence": "Một `url_key` đã bị nền tảng xử lý nhưng lại xuất hiện trong vụ việc được phát hiện sau lần xử lý "
+    "đầu tiên.",
+    "hotspot": "Một cặp (loại, ngày) có số vụ mới vượt trung bình của 28 ngày trước đó ít nhất 3 độ lệch chuẩn, "
+    "với ít nhất 10 vụ.",
+    "case_outcome": "Trạng thái cuối của vụ việc cho sơ đồ luồng: đã xử lý (nền tảng đã xử lý), đã đóng, bị từ chối "
+    "hoặc đang mở; kèm số lượt chuyển giao.",
+    "daily_case_counts": "Theo từng ngày (giờ Việt Nam): số vụ phát hiện, số vụ được xử lý lần đầu, trạng thái SLA "
+    "và trùng lặp theo ngày phát hiện, và số vụ còn mở cuối ngày.",
 }
 
 # The missing-file message is shown in both languages at once: the reader may not have found the

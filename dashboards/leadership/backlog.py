@@ -22,12 +22,16 @@ components.tile(
     i18n.t("kpi_open_end", lang, day=last_day),
     i18n.fmt_int(open_cases, lang),
     i18n.t("kpi_open_end_help", lang),
+    kpi="backlog",
+    warnings=page.warnings("backlog"),
 )
 components.tile(
     columns[1],
     i18n.t("kpi_open_over_7d", lang),
     f"{i18n.fmt_int(old, lang)} ({i18n.fmt_percent(old / open_cases if open_cases else None, lang)})",
     i18n.t("kpi_open_over_7d_help", lang),
+    kpi="backlog",
+    warnings=page.warnings("backlog"),
 )
 
 st.subheader(i18n.t("backlog_chart_title", lang))

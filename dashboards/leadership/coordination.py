@@ -23,15 +23,26 @@ def count_and_share(count: int, share: float | None) -> str:
     return f"{i18n.fmt_int(count, lang)} ({i18n.fmt_percent(share, lang)})"
 
 
+# (label key, value, help key, the tile's KPI in the metric catalogue)
 tiles = [
-    ("kpi_handoffs", i18n.fmt_int(summary.handoffs, lang), "kpi_handoffs_help"),
-    ("kpi_ack", i18n.fmt_number(summary.median_ack_h, lang), "kpi_ack_help"),
-    ("kpi_stalled", count_and_share(summary.stalled, summary.stalled_rate), "kpi_stalled_help"),
-    ("kpi_ping_pong", count_and_share(summary.ping_pong, summary.ping_pong_rate), "kpi_ping_pong_help"),
-    ("kpi_dup", count_and_share(kpis.duplicates, kpis.duplicate_rate), "kpi_dup_count_help"),
+    ("kpi_handoffs", i18n.fmt_int(summary.handoffs, lang), "kpi_handoffs_help", "handoff_acknowledgement"),
+    ("kpi_ack", i18n.fmt_number(summary.median_ack_h, lang), "kpi_ack_help", "handoff_acknowledgement"),
+    (
+        "kpi_stalled",
+        count_and_share(summary.stalled, summary.stalled_rate),
+        "kpi_stalled_help",
+        "handoff_acknowledgement",
+    ),
+    (
+        "kpi_ping_pong",
+        count_and_share(summary.ping_pong, summary.ping_pong_rate),
+        "kpi_ping_pong_help",
+        "handoff_ping_pong",
+    ),
+    ("kpi_dup", count_and_share(kpis.duplicates, kpis.duplicate_rate), "kpi_dup_count_help", "uncoordinated_duplicate"),
 ]
-for column, (key, value, help_key) in zip(st.columns(len(tiles)), tiles, strict=True):
-    components.tile(column, i18n.t(key, lang), value, i18n.t(help_key, lang))
+for column, (key, value, help_key, kpi) in zip(st.columns(len(tiles)), tiles, strict=True):
+    components.tile(column, i18n.t(key, lang), value, i18n.t(help_key, lang), kpi=kpi, warnings=page.warnings(kpi))
 
 st.subheader(i18n.t("matrix_title", lang))
 st.caption(i18n.t("matrix_caption", lang))

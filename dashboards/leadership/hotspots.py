@@ -21,7 +21,9 @@ tiles = [
     ("kpi_hotspot_peak", i18n.fmt_int(peak, lang)),  # type: ignore[arg-type]
 ]
 for column, (key, value) in zip(st.columns(len(tiles)), tiles, strict=True):
-    components.tile(column, i18n.t(key, lang), value, i18n.t(f"{key}_help", lang))
+    components.tile(
+        column, i18n.t(key, lang), value, i18n.t(f"{key}_help", lang), kpi="hotspot", warnings=page.warnings("hotspot")
+    )
 
 st.subheader(i18n.t("hotspot_list_title", lang))
 if hotspots.is_empty():

@@ -68,6 +68,14 @@ tiles: list[tuple[str, str, str | None, Literal["up", "down", "neither"], str]] 
         dup_target,
     ),
 ]
+# Each tile's KPI in the metric catalogue (docs/metrics.md): its warning badge and lineage link.
+TILE_KPIS = {
+    "kpi_cases": "daily_case_counts",
+    "kpi_tta": "time_to_action",
+    "kpi_sla": "sla_compliance",
+    "kpi_backlog": "backlog",
+    "kpi_dup": "uncoordinated_duplicate",
+}
 for column, (key, value, delta, good, target_help) in zip(st.columns(len(tiles)), tiles, strict=True):
     help_text = i18n.t(f"{key}_help", lang) + (f"\n\n{target_help}" if target_help else "")
     components.tile(
@@ -78,6 +86,8 @@ for column, (key, value, delta, good, target_help) in zip(st.columns(len(tiles))
         delta,
         good=good,
         delta_description=i18n.t("wow_delta_description", lang, week=week_label) if delta else None,
+        kpi=TILE_KPIS[key],
+        warnings=page.warnings(TILE_KPIS[key]),
     )
 
 sla, dup = kpis.sla_compliance, kpis.duplicate_rate

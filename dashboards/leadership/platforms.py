@@ -23,7 +23,14 @@ tiles = [
     ("kpi_pending", i18n.fmt_int(row.get("pending", 0), lang)),
 ]
 for column, (key, value) in zip(st.columns(len(tiles)), tiles, strict=True):
-    components.tile(column, i18n.t(key, lang), value, i18n.t(f"{key}_help", lang))
+    components.tile(
+        column,
+        i18n.t(key, lang),
+        value,
+        i18n.t(f"{key}_help", lang),
+        kpi="platform_responsiveness",
+        warnings=page.warnings("platform_responsiveness"),
+    )
 
 st.subheader(i18n.t("platforms_chart_title", lang))
 # Without any request the roll-up still returns its (empty) total row: show no table rather than a zero total.

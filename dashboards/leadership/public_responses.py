@@ -21,7 +21,14 @@ tiles = [
     ("kpi_uncovered", i18n.fmt_int(coverage.uncovered, lang)),
 ]
 for column, (key, value) in zip(st.columns(len(tiles)), tiles, strict=True):
-    components.tile(column, i18n.t(key, lang), value, i18n.t(f"{key}_help", lang))
+    components.tile(
+        column,
+        i18n.t(key, lang),
+        value,
+        i18n.t(f"{key}_help", lang),
+        kpi="public_response_coverage",
+        warnings=page.warnings("public_response_coverage"),
+    )
 if coverage.within_window:
     st.caption(i18n.t("within_window_caption", lang, count=i18n.fmt_int(coverage.within_window, lang)))
 

@@ -15,14 +15,17 @@ st.caption(i18n.t("scorecards_caption", lang))
 
 st.subheader(i18n.t("network_median", lang))
 st.caption(i18n.t("network_caption", lang))
+# (label key, value, the tile's KPI in the metric catalogue)
 network_tiles = [
-    ("col_median_action_h", i18n.fmt_number(network["median_action_h"], lang)),
-    ("kpi_sla", i18n.fmt_percent(network["sla_compliance"], lang)),
-    ("metric_duplicate_rate", i18n.fmt_percent(network["duplicate_rate"], lang)),
-    ("col_median_ack_h", i18n.fmt_number(network["median_ack_h"], lang)),
+    ("col_median_action_h", i18n.fmt_number(network["median_action_h"], lang), "time_to_action"),
+    ("kpi_sla", i18n.fmt_percent(network["sla_compliance"], lang), "sla_compliance"),
+    ("metric_duplicate_rate", i18n.fmt_percent(network["duplicate_rate"], lang), "uncoordinated_duplicate"),
+    ("col_median_ack_h", i18n.fmt_number(network["median_ack_h"], lang), "handoff_acknowledgement"),
 ]
-for column, (key, value) in zip(st.columns(len(network_tiles)), network_tiles, strict=True):
-    components.tile(column, i18n.t(key, lang), value, i18n.t("network_caption", lang))
+for column, (key, value, kpi) in zip(st.columns(len(network_tiles)), network_tiles, strict=True):
+    components.tile(
+        column, i18n.t(key, lang), value, i18n.t("network_caption", lang), kpi=kpi, warnings=page.warnings(kpi)
+    )
 
 metric = st.selectbox(
     i18n.t("scorecard_metric", lang),

@@ -28,6 +28,15 @@ with components.read_errors_shown(page.snap, lang):
 st.caption(i18n.t("trends_caption", lang))
 
 label_key, kind = charts.TREND_METRICS[metric]
+# The selected metric's KPI in the metric catalogue (its warning badge and lineage link).
+TREND_KPIS = {
+    "cases": "daily_case_counts",
+    "median_triage_h": "time_to_triage",
+    "median_action_h": "time_to_action",
+    "median_close_h": "time_to_close",
+    "sla_compliance": "sla_compliance",
+    "duplicate_rate": "uncoordinated_duplicate",
+}
 
 
 def fmt(value: float | None) -> str:
@@ -60,6 +69,8 @@ components.tile(
     delta,
     good="neither" if metric == "cases" else "up" if metric == "sla_compliance" else "down",
     delta_description=i18n.t("wow_delta_description", lang, week=periods[-2]) if delta else None,
+    kpi=TREND_KPIS[metric],
+    warnings=page.warnings(TREND_KPIS[metric]),
 )
 components.chart_and_table(
     charts.trend_chart(trend, metric, lang), charts.trend_table(trend, lang), lang, file_stem=f"concord_trends_{grain}"

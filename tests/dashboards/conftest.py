@@ -49,6 +49,7 @@ import duckdb
 import pytest
 import streamlit as st
 
+from concord.serving import LINEAGE_TABLE, lineage_sql
 from concord.warehouse import connect, ensure_schema
 
 REPO = Path(__file__).resolve().parents[2]
@@ -289,6 +290,25 @@ FROM (VALUES
 ) v(run_id, validated_at, suite, expectation, column_name, why, success, observed, unexpected);
 """
 
+# Staged rows behind the marts, for the lineage page: the eight cases came in b-cases, the seven referrals in b-ref and
+# the first four platform requests in b-pa (its four loaded rows); audit.lineage is then computed from them exactly as
+# concord.serving.publish does. b-ag's three agencies are in AGENCIES_SQL.
+STAGING_SQL = """
+INSERT INTO staging.cases
+SELECT agency_code, case_id, detected_at, 'https://' || url_key, url_key, platform, category, severity, reach, status,
+       detected_at + to_microseconds((time_to_triage_h * 3600e6)::BIGINT), closed_at, NULL, NULL, 'b-cases',
+       row_number() OVER (ORDER BY detected_at)
+FROM marts.case_facts;
+INSERT INTO staging.referrals
+SELECT referral_id, case_agency, case_id, from_agency, to_agency, sent_at, acknowledged_at, NULL, outcome, 'b-ref',
+       row_number() OVER (ORDER BY referral_id)
+FROM marts.handoffs;
+INSERT INTO staging.platform_actions
+SELECT request_id, case_agency, case_id, platform, requested_at, responded_at, action, 'b-pa',
+       row_number() OVER (ORDER BY request_id)
+FROM marts.platform_requests WHERE request_id <= 'Q04';
+"""
+
 FIXTURE_SQL = (
     AGENCIES_SQL,
     CASE_FACTS_SQL,
@@ -303,6 +323,7 @@ FIXTURE_SQL = (
     BATCHES_SQL,
     QUARANTINE_SQL,
     VALIDATIONS_SQL,
+    STAGING_SQL,
 )
 
 
@@ -311,6 +332,7 @@ def write_fixture_rows(con: duckdb.DuckDBPyConnection) -> None:
     ensure_schema(con)
     for sql in FIXTURE_SQL:
         con.execute(sql)
+    con.execute(f"CREATE TABLE {LINEAGE_TABLE} AS {lineage_sql(con)}")
 
 
 @pytest.fixture

@@ -221,6 +221,44 @@ def test_engineer_page_without_prefect_in_a_real_browser(served: Served, tabs: d
     assert served.errors == [], served.errors
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_badge_leads_to_the_lineage_of_its_kpi(served: Served, tabs: dict[str, Any], lang: str) -> None:
+    """On the fixture copy every overview tile carries a badge (stale batches, run-0002's failures): the SLA tile's
+    link opens the lineage page on SLA compliance, whose batches and files match a direct query on the serving file."""
+    from playwright.sync_api import expect
+
+    served.errors.clear()
+    page = tab_for(served, tabs, lang)
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=i18n.t("page_overview", lang)).click()
+    expect(page.get_by_role("heading", name=i18n.t("overview_title", lang)).first).to_be_visible(timeout=30_000)
+    links = page.locator('[data-testid="stPageLink-NavLink"]')
+    expect(links).to_have_count(5, timeout=30_000)  # one per overview tile
+    links.nth(2).click()  # the third tile: SLA compliance
+
+    name = i18n.METRIC_NAMES["sla_compliance"][lang]
+    expect(page.get_by_role("heading", name=i18n.t("lineage_title", lang)).first).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name=name).first).to_be_visible(timeout=30_000)
+    assert "kpi=sla_compliance" in page.url
+    tables = "('staging.cases', 'staging.platform_actions')"
+    rows = served_value(served.serving, f"SELECT sum(rows) FROM audit.lineage WHERE table_name IN {tables}")
+    expect(page.locator(METRIC_VALUE).nth(2)).to_have_text(formatted(rows, "int", lang), timeout=30_000)
+    with duckdb.connect(str(served.serving), read_only=True) as con:
+        sha = con.execute(
+            f"""SELECT file_sha256 FROM audit.batches JOIN audit.lineage USING (batch_id)
+                WHERE table_name IN {tables} ORDER BY loaded_at DESC LIMIT 1"""
+        ).fetchall()[0][0]
+    # The batches table is a canvas grid; the grid's hidden accessibility table carries the full SHA-256.
+    cell = page.locator('[data-testid="stDataFrame"] td[role="gridcell"]').filter(has_text=sha)
+    expect(cell.first).to_be_attached(timeout=30_000)
+    as_of = "20/01/2025 07:00 (UTC+07:00)" if lang == "vi" else "2025-01-20 07:00 (UTC+07:00)"
+    expect(page.get_by_text(as_of, exact=False).first).to_be_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.wait_for_load_state("networkidle")
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / f"dashboard_lineage_{lang}.png"), full_page=True)
+    assert served.errors == [], served.errors
+
+
 def test_a_filter_follows_the_reader_to_another_page(served: Served) -> None:
     """Pick an agency on the overview, open Coordination from the sidebar: the filter and its effect stay."""
     from playwright.sync_api import expect
