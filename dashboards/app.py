@@ -45,7 +45,9 @@ pages = {
         ("section_engineers", ENGINEER_PAGES),
     )
 }
-page = st.navigation(pages)
+# expanded: with 16 pages Streamlit would otherwise fold the list after 10 behind "View more", hiding the
+# auditor and engineer pages from a reader who does not know they exist.
+page = st.navigation(pages, expanded=True)
 # Sign-in (Streamlit OIDC) is not configured in the local demo; PRODUCT.md asks that we say so.
 st.sidebar.caption(i18n.t("no_signin", lang))
 page.run()
