@@ -1,4 +1,4 @@
-"""The pipeline flow: inbox files → raw/staging/quarantine → validation → marts → evidence → serving copy.
+"""The pipeline flow: inbox files → raw/staging/quarantine → volume checks → marts → validation → evidence → serving.
 
 The flow is thin: tasks do the I/O and call pure code in ``flows.ingest``, ``transforms`` and ``expectations``.
 One DuckDB connection (the only writer) is opened by the flow and passed to the tasks.
@@ -33,6 +33,7 @@ class RunSummary:
     batches: list[BatchResult] = field(default_factory=list)
     marts: dict[str, int] = field(default_factory=dict)
     validation: list[dict] = field(default_factory=list)
+    volume: list[dict] = field(default_factory=list)
     serving: str = ""
     evidence_sha256: str = ""
 
@@ -97,6 +98,29 @@ def _log_batch(result: BatchResult) -> None:
         logger.info("%s: skipped, %s", result.file_name, result.reason)
 
 
+@task(name="check-volumes", cache_policy=NONE)
+def volume_task(con: duckdb.DuckDBPyConnection, run_id: str, settings: Settings) -> list[dict]:
+    """Judge each source's rows loaded in this run against its own trailing history; store in audit.volume_checks."""
+    from expectations.volume import store_volume_checks, volume_checks
+
+    checks = volume_checks(
+        con,
+        run_id,
+        datetime.now(UTC),
+        list(SOURCES),
+        history_runs=settings.volume_history_runs,
+        min_history=settings.volume_min_history,
+        k=settings.volume_mad_k,
+        min_spread=settings.volume_min_spread,
+    )
+    store_volume_checks(con, run_id, checks)
+    logger = get_run_logger()
+    for row in checks.iter_rows(named=True):
+        if row["status"] == "anomalous":
+            logger.warning("volume: %s is anomalous: %s", row["source"], row["reason"])
+    return checks.to_dicts()
+
+
 @task(name="build-marts", cache_policy=NONE)
 def marts_task(con: duckdb.DuckDBPyConnection, as_of: datetime, settings: Settings) -> dict[str, int]:
     """Recompute the marts from staging as of ``as_of``."""
@@ -107,7 +131,7 @@ def marts_task(con: duckdb.DuckDBPyConnection, as_of: datetime, settings: Settin
 
 @task(name="validate", cache_policy=NONE)
 def validate_task(db: Path, run_id: str, docs_dir: Path) -> list[dict]:
-    """Run the expectation suites by push-down on the warehouse file and build the Data Docs."""
+    """Run the expectation suites (staged tables, marts, batches) by push-down on the warehouse file; build Data Docs."""
     from expectations.validate import validate_warehouse
 
     return validate_warehouse(db, run_id, docs_dir)
@@ -145,7 +169,7 @@ def _open(db: Path, settings: Settings, as_of: datetime) -> duckdb.DuckDBPyConne
 
 @flow(name="concord-pipeline", log_prints=True)
 def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validation: bool = True) -> RunSummary:
-    """Ingest every inbox file, validate the staged tables, rebuild the marts and publish the serving copy.
+    """Ingest every inbox file, check volumes, rebuild the marts, validate staging and marts, publish the serving copy.
 
     ``as_of`` (default: now) is the run's notion of "now": timestamps after it are quarantined as future and
     SLA status is judged at it.
@@ -169,6 +193,9 @@ def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validatio
         for source, path in inbox_files(inbox):
             summary.batches.append(ingest_task(con, path, source, run_id, inbox))
             _log_batch(summary.batches[-1])
+        summary.volume = volume_task(con, run_id, settings)
+        summary.marts = marts_task(con, as_of, settings)
+        logger.info("marts: %s", ", ".join(f"{k} {v:,} rows" for k, v in summary.marts.items()))
         if run_validation:
             con.close()  # GX opens the file itself; reopened right after
             docs_dir = (settings.home / "reports" / "data_docs").resolve()
@@ -185,8 +212,6 @@ def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validatio
                     "validation: suite %s on %s: %s expectations failed", r["suite"], r["table"], r["failed"]
                 )
             con = _open(db, settings, as_of)
-        summary.marts = marts_task(con, as_of, settings)
-        logger.info("marts: %s", ", ".join(f"{k} {v:,} rows" for k, v in summary.marts.items()))
         finished = datetime.now(UTC)
         con.execute("UPDATE audit.runs SET status = 'completed', finished_at = ? WHERE run_id = ?", [finished, run_id])
         record_fields = {
