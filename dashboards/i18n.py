@@ -572,6 +572,25 @@ LABELS: dict[str, dict[str, str]] = {
     "col_limit_days": {"vi": "Giới hạn (ngày)", "en": "Limit (days)"},
     "col_stale": {"vi": "Quá hạn", "en": "Stale"},
     "rows_kind": {"vi": "Loại dòng", "en": "Kind of row"},
+    "volume_title": {"vi": "Khối lượng theo nguồn", "en": "Volume by source"},
+    "volume_caption": {
+        "vi": "Số dòng mỗi nguồn nạp trong lần chạy {run} ({checked}), so với trung vị các lần chạy trước có dữ liệu "
+        "của chính nguồn đó: ngoài khoảng trung vị ± k·MAD là bất thường. Nguồn: `audit.volume_checks`.",
+        "en": "Rows each source loaded in run {run} ({checked}), against the median of that source's own earlier "
+        "runs with deliveries: outside median ± k·MAD is anomalous. Source: `audit.volume_checks`.",
+    },
+    "volume_none": {
+        "vi": "Chưa có kiểm tra khối lượng nào: chúng được ghi ở mỗi lần chạy pipeline.",
+        "en": "No volume checks yet: each pipeline run records them.",
+    },
+    "volume_status_ok": {"vi": "✅ bình thường", "en": "✅ ok"},
+    "volume_status_anomalous": {"vi": "⚠️ bất thường", "en": "⚠️ anomalous"},
+    "volume_status_no_history": {"vi": "ℹ️ chưa đủ lịch sử", "en": "ℹ️ too little history"},
+    "volume_status_no_delivery": {"vi": "— không có tệp mới", "en": "— nothing new delivered"},
+    "col_history_runs": {"vi": "Số lần chạy trước", "en": "Earlier runs"},
+    "col_baseline_median": {"vi": "Trung vị (dòng)", "en": "Baseline median (rows)"},
+    "col_lower_bound": {"vi": "Cận dưới", "en": "Lower bound"},
+    "col_upper_bound": {"vi": "Cận trên", "en": "Upper bound"},
 }
 
 # The missing-file message is shown in both languages at once: the reader may not have found the

@@ -11,7 +11,8 @@ import duckdb
 import pytest
 from polars.testing import assert_frame_equal
 
-from concord.settings import serving_path
+from concord.settings import Settings, serving_path
+from expectations.suites import all_contracts
 from tests.conftest import make_demo_inbox
 
 pytestmark = pytest.mark.prefect
@@ -97,7 +98,11 @@ def test_the_first_run_loads_validates_builds_and_publishes(two_runs: dict) -> N
     assert first.counts()["rejected"] == 0 and first.counts()["skipped"] == 0
     assert first.marts["marts.case_facts"] == query(two_runs["db"], "SELECT count(*) FROM staging.cases")[0][0]
     suites = query(two_runs["db"], f"SELECT DISTINCT suite_name FROM audit.validations WHERE run_id = '{first.run_id}'")
-    assert len(suites) == 6
+    assert len(suites) == len(all_contracts(Settings().freshness_limits_h, Settings().freshness_default_h))
+    failed = query(
+        two_runs["db"], f"SELECT suite_name, why FROM audit.validations WHERE run_id = '{first.run_id}' AND NOT success"
+    )
+    assert failed == []  # the marts and audit.batches (freshness included) pass on the demo
     assert (two_runs["home"] / "reports" / "data_docs" / "index.html").exists()
     served = duckdb.connect(str(serving_path(two_runs["db"])), read_only=True)
     assert served.execute("SELECT count(*) FROM marts.case_facts").fetchall() == [(first.marts["marts.case_facts"],)]
@@ -186,3 +191,22 @@ def test_report_builds_the_data_docs_through_the_cli(warehouse_copy: Path) -> No
     assert index.exists() and str(index) in result.output.replace("\n", "")
     runs = query(db, "SELECT DISTINCT run_id FROM audit.validations WHERE run_id LIKE 'report-%'")
     assert len(runs) == 1
+
+
+def test_volume_checks_judge_each_source_per_run(two_runs: dict) -> None:
+    first, second = two_runs["first"], two_runs["second"]
+    rows = query(
+        two_runs["db"],
+        "SELECT run_id, source, status, rows_loaded, history_runs FROM audit.volume_checks ORDER BY run_id, source",
+    )
+    loaded = dict(query(two_runs["db"], "SELECT source, sum(rows_loaded) FROM audit.batches GROUP BY 1"))
+    # The first run has no earlier run to compare with; the second delivered nothing new (every file skipped).
+    expected = sorted(
+        [(first.run_id, s, "no_history", loaded[s], 0) for s in loaded]
+        + [(second.run_id, s, "no_delivery", 0, 1) for s in loaded]
+    )
+    assert rows == expected
+    assert [(r["source"], r["status"]) for r in second.volume] == [(s, "no_delivery") for s in sorted(loaded)]
+    served = duckdb.connect(str(serving_path(two_runs["db"])), read_only=True)
+    assert served.execute("SELECT count(*) FROM audit.volume_checks").fetchall() == [(len(expected),)]
+    served.close()
