@@ -83,7 +83,10 @@ def validate_warehouse(
         con.close()
 
     if docs_dir is not None:
+        from expectations.data_docs import make_offline
+
         context.build_data_docs(site_names=[DATA_DOCS_SITE])
+        make_offline(Path(docs_dir).resolve())
     return [summary(contract, results) for contract, results in outcomes]
 
 
