@@ -52,6 +52,34 @@ class Settings(BaseSettings):
         description="When the concord-reports deployment validates and rebuilds the Data Docs: cron in local_tz.",
     )
 
+    freshness_limits_h: dict[str, float] = Field(
+        default_factory=lambda: {
+            "agencies": 720.0,
+            "cases": 48.0,
+            "referrals": 48.0,
+            "platform_actions": 48.0,
+            "public_responses": 48.0,
+        },
+        description="Hours the newest loaded batch of a source may age before the source counts as stale, by "
+        "source. Agencies change rarely (a directory file); the other sources are daily feeds.",
+    )
+    freshness_default_h: float = Field(48.0, description="Freshness limit in hours for a source not listed above.")
+    volume_history_runs: int = Field(
+        14, ge=1, description="Volume check: how many of a source's earlier runs with deliveries form its baseline."
+    )
+    volume_min_history: int = Field(
+        3, ge=1, description="Volume check: fewer earlier runs with deliveries than this and the run is not judged."
+    )
+    volume_mad_k: float = Field(
+        4.0, gt=0, description="Volume check: the bounds are the baseline median ± this many robust spreads."
+    )
+    volume_min_spread: float = Field(
+        0.1,
+        ge=0,
+        description="Volume check: the robust spread is at least this share of the median (and at least one row), "
+        "so that a perfectly steady history does not flag every small change.",
+    )
+
     @property
     def db_path(self) -> Path:
         return self.db or self.home / "concord.duckdb"

@@ -1,4 +1,4 @@
-"""Queries behind the auditor pages: validation results, quarantined rows, batch reconciliation, freshness.
+"""Queries behind the auditor pages: validation results, quarantined rows, batch reconciliation, freshness, volumes.
 
 Same rules as ``dashboards.data``: every query runs on a read-only attachment of the serving copy
 (``data.read_serving``), takes a connection and returns Polars frames or plain values; the ``load_*``
@@ -7,6 +7,7 @@ wrappers cache by :class:`data.Snapshot`, so a publish invalidates them. Instant
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,23 +15,32 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from concord.settings import Settings
 from dashboards.data import Snapshot, read_serving
 
-# How old the newest loaded batch of a source may be before the source counts as stale: the one place to change
-# them. Agencies change rarely (a directory file); the other sources are daily feeds.
-FRESHNESS_LIMITS: dict[str, timedelta] = {
-    "agencies": timedelta(days=30),
-    "cases": timedelta(days=2),
-    "referrals": timedelta(days=2),
-    "platform_actions": timedelta(days=2),
-    "public_responses": timedelta(days=2),
-}
-DEFAULT_FRESHNESS_LIMIT = timedelta(days=2)  # for a source not listed above
 QUARANTINE_ROW_LIMIT = 1_000  # rows shown (and exported) by the quarantine browser
 
 
-def freshness_limit(source: str) -> timedelta:
-    return FRESHNESS_LIMITS.get(source, DEFAULT_FRESHNESS_LIMIT)
+@dataclass(frozen=True)
+class FreshnessLimits:
+    """How old (hours) the newest loaded batch of a source may be before it is stale: per source, and a default."""
+
+    by_source: Mapping[str, float]
+    default_h: float
+
+    @classmethod
+    def from_settings(cls) -> FreshnessLimits:
+        """The configured limits (``CONCORD_FRESHNESS_LIMITS_H``, ``CONCORD_FRESHNESS_DEFAULT_H``)."""
+        settings = Settings()
+        return cls(dict(settings.freshness_limits_h), settings.freshness_default_h)
+
+    def of(self, source: str) -> timedelta:
+        return timedelta(hours=self.by_source.get(source, self.default_h))
+
+
+def freshness_limit(source: str, limits: FreshnessLimits | None = None) -> timedelta:
+    """The freshness limit of ``source`` (configured limits unless ``limits`` is given)."""
+    return (limits or FreshnessLimits.from_settings()).of(source)
 
 
 # --- data quality -------------------------------------------------------------------------------------
@@ -198,6 +208,19 @@ def run_totals(con: duckdb.DuckDBPyConnection, tz: str) -> pl.DataFrame:
     ).pl()
 
 
+def latest_volume_checks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The volume checks of the newest run that has any (``audit.volume_checks``): anomalies first, then by source."""
+    return con.sql(
+        """
+        SELECT run_id, checked_at, source, status, rows_loaded, history_runs,
+               baseline_median, lower_bound, upper_bound, reason
+        FROM audit.volume_checks
+        WHERE run_id = (SELECT run_id FROM audit.volume_checks ORDER BY checked_at DESC, run_id DESC LIMIT 1)
+        ORDER BY status <> 'anomalous', source
+        """
+    ).pl()
+
+
 def newest_loaded(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
     """Per source with a loaded batch: the newest ``loaded_at``."""
     rows = con.execute(
@@ -206,16 +229,17 @@ def newest_loaded(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
     return {str(source): loaded_at for source, loaded_at in rows}
 
 
-def freshness(newest: dict[str, datetime], now: datetime) -> pl.DataFrame:
+def freshness(newest: dict[str, datetime], now: datetime, limits: FreshnessLimits | None = None) -> pl.DataFrame:
     """Per source (the configured ones and any other with batches): newest load, age and limit in days, stale flag.
 
-    A source that never loaded a batch is stale.
+    A source that never loaded a batch is stale. ``limits`` defaults to the configured ones (concord/settings.py).
     """
-    sources = sorted(set(FRESHNESS_LIMITS) | set(newest))
+    limits = limits or FreshnessLimits.from_settings()
+    sources = sorted(set(limits.by_source) | set(newest))
     rows = []
     for source in sources:
         loaded = newest.get(source)
-        limit = freshness_limit(source)
+        limit = limits.of(source)
         age = now - loaded if loaded is not None else None
         rows.append(
             {
@@ -289,6 +313,11 @@ def load_batch_reconciliation(snap: Snapshot, tz: str) -> pl.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def load_run_totals(snap: Snapshot, tz: str) -> pl.DataFrame:
     return read_serving(snap, run_totals, tz)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_latest_volume_checks(snap: Snapshot) -> pl.DataFrame:
+    return read_serving(snap, latest_volume_checks)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -773,6 +773,25 @@ LABELS: dict[str, dict[str, str]] = {
     "badge_short_stale_never": {"vi": "`{source}`: chưa nạp lô nào", "en": "`{source}`: never loaded"},
     "badge_short_anomalous": {"vi": "`{source}`: khối lượng bất thường", "en": "`{source}`: anomalous volume"},
     "badge_link": {"vi": "Xem bằng chứng", "en": "See the evidence"},
+    "volume_title": {"vi": "Khối lượng theo nguồn", "en": "Volume by source"},
+    "volume_caption": {
+        "vi": "Số dòng mỗi nguồn nạp trong lần chạy {run} ({checked}), so với trung vị các lần chạy trước có dữ liệu "
+        "của chính nguồn đó: ngoài khoảng trung vị ± k·MAD là bất thường. Nguồn: `audit.volume_checks`.",
+        "en": "Rows each source loaded in run {run} ({checked}), against the median of that source's own earlier "
+        "runs with deliveries: outside median ± k·MAD is anomalous. Source: `audit.volume_checks`.",
+    },
+    "volume_none": {
+        "vi": "Chưa có kiểm tra khối lượng nào: chúng được ghi ở mỗi lần chạy pipeline.",
+        "en": "No volume checks yet: each pipeline run records them.",
+    },
+    "volume_status_ok": {"vi": "✅ bình thường", "en": "✅ ok"},
+    "volume_status_anomalous": {"vi": "⚠️ bất thường", "en": "⚠️ anomalous"},
+    "volume_status_no_history": {"vi": "ℹ️ chưa đủ lịch sử", "en": "ℹ️ too little history"},
+    "volume_status_no_delivery": {"vi": "— không có tệp mới", "en": "— nothing new delivered"},
+    "col_history_runs": {"vi": "Số lần chạy trước", "en": "Earlier runs"},
+    "col_baseline_median": {"vi": "Trung vị (dòng)", "en": "Baseline median (rows)"},
+    "col_lower_bound": {"vi": "Cận dưới", "en": "Lower bound"},
+    "col_upper_bound": {"vi": "Cận trên", "en": "Upper bound"},
 }
 
 # The KPIs of the metric catalogue (docs/metrics.md, by id): their names, and the one-line definition in Vietnamese

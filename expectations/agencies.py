@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from concord.codes import ROLES, TIERS
-from expectations.contract import AGENCY_CODES, TableContract, columns_exist, in_set, not_null, parameter, unique
+from expectations.contract import (
+    AGENCY_CODES,
+    TableContract,
+    columns_exist,
+    in_set,
+    not_null,
+    parameter,
+    row_count_between,
+    unique,
+)
 
 CONTRACT = TableContract(
     table="staging.agencies",
@@ -11,6 +20,9 @@ CONTRACT = TableContract(
         columns_exist(
             ("agency_code", "name", "name_en", "tier", "role", "parent_code", "batch_id", "row_number"),
             why="Scorecards, filters and lineage read these columns by name.",
+        ),
+        row_count_between(
+            1, 10_000, why="No agency means every code check fails; thousands more than a network has is a broken file."
         ),
         not_null("agency_code", why="Cases, referrals and platform requests name their agency by this code."),
         unique("agency_code", why="A code listed twice would split one organisation's scorecard in two."),

@@ -119,3 +119,28 @@ def not_before(later: str, earlier: str, why: str) -> Check:
         {"column_A": later, "column_B": earlier, "or_equal": True, "ignore_row_if": "either_value_is_missing"},
         why,
     )
+
+
+def no_rows(query: str, why: str) -> Check:
+    """The SQL ``query`` over the table (written ``{batch}``) returns no rows: a rule GX has no expectation for.
+
+    GX's ``UnexpectedRowsExpectation``; its observed value is the number of rows the query returned. Used for
+    row-level business rules across columns, counts that must agree with another table (GX's
+    ``expect_table_row_count_to_equal_other_table`` qualifies the other table with the asset's own schema, so it
+    cannot compare ``marts.x`` with ``staging.y``) and freshness.
+    """
+    return Check("unexpected_rows_expectation", {"unexpected_rows_query": " ".join(query.split())}, why)
+
+
+def same_row_count_as(other_table: str, why: str) -> Check:
+    """The table has exactly as many rows as ``other_table`` (schema-qualified)."""
+    return no_rows(
+        f"SELECT t.n AS table_rows, o.n AS {other_table.replace('.', '_')}_rows "
+        f"FROM (SELECT count(*) AS n FROM {{batch}}) t, (SELECT count(*) AS n FROM {other_table}) o WHERE t.n <> o.n",
+        why,
+    )
+
+
+def row_count_between(minimum: int, maximum: int, why: str) -> Check:
+    """Volume within sane bounds: a table outside them is a broken load, not a busy or quiet period."""
+    return Check("expect_table_row_count_to_be_between", {"min_value": minimum, "max_value": maximum}, why)

@@ -12,6 +12,7 @@ from expectations.contract import (
     not_before,
     not_null,
     parameter,
+    row_count_between,
     unique,
 )
 
@@ -30,6 +31,7 @@ COLUMNS = (
 CONTRACT = TableContract(
     table="staging.platform_actions",
     checks=(
+        row_count_between(0, 100_000_000, why="Requests may be few, never more than 100 M: that is a runaway load."),
         columns_exist(
             COLUMNS,
             why="Platform responsiveness, time to action and lineage read these columns by name.",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from expectations.contract import TableContract, columns_exist, not_null
+from expectations.contract import TableContract, columns_exist, not_null, row_count_between
 
 CONTRACT = TableContract(
     table="staging.public_response_targets",
     checks=(
+        row_count_between(
+            0, 50_000_000, why="A few target URLs per response; more than 50 M is a feed read in a loop."
+        ),
         columns_exist(
             ("response_id", "url", "url_key"),
             why="Public-response coverage reads these columns by name.",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from expectations.contract import TableContract, columns_exist, not_null, unique
+from expectations.contract import TableContract, columns_exist, not_null, row_count_between, unique
 
 CONTRACT = TableContract(
     table="staging.public_responses",
     checks=(
+        row_count_between(0, 10_000_000, why="Press releases are rare; more than 10 M items is a feed read in a loop."),
         columns_exist(
             ("response_id", "link", "title", "published_at", "category", "batch_id", "row_number"),
             why="Public-response coverage and lineage read these columns by name.",

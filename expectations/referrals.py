@@ -11,6 +11,7 @@ from expectations.contract import (
     not_before,
     not_null,
     parameter,
+    row_count_between,
     unique,
 )
 
@@ -31,6 +32,11 @@ COLUMNS = (
 CONTRACT = TableContract(
     table="staging.referrals",
     checks=(
+        row_count_between(
+            0,
+            100_000_000,
+            why="Hand-offs may be few, never more than 100 M: that is a runaway load or a join gone wrong.",
+        ),
         columns_exist(
             COLUMNS,
             why="Hand-off metrics and lineage read these columns by name.",

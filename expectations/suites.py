@@ -5,16 +5,29 @@ GX is imported inside :func:`build_suite` only: importing this module stays chea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from expectations import agencies, cases, platform_actions, public_response_targets, public_responses, referrals
+from expectations import (
+    agencies,
+    backlog_daily,
+    batches,
+    case_facts,
+    cases,
+    handoffs,
+    kpi_daily,
+    platform_actions,
+    public_response_targets,
+    public_responses,
+    referrals,
+)
 from expectations.contract import Check, TableContract
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
     from great_expectations.expectations.expectation import Expectation
 
-CONTRACTS: tuple[TableContract, ...] = (
+STAGED_CONTRACTS: tuple[TableContract, ...] = (
     agencies.CONTRACT,
     cases.CONTRACT,
     referrals.CONTRACT,
@@ -23,6 +36,26 @@ CONTRACTS: tuple[TableContract, ...] = (
     public_response_targets.CONTRACT,
 )
 """One contract per staged table, in load order (agencies first: the others refer to it)."""
+
+MART_CONTRACTS: tuple[TableContract, ...] = (
+    case_facts.CONTRACT,
+    kpi_daily.CONTRACT,
+    backlog_daily.CONTRACT,
+    handoffs.CONTRACT,
+)
+"""The key marts, validated after they are built in the same run."""
+
+CONTRACTS: tuple[TableContract, ...] = STAGED_CONTRACTS + MART_CONTRACTS
+"""Every contract that does not depend on configuration."""
+
+
+def all_contracts(
+    freshness_limits_h: Mapping[str, float], freshness_default_h: float, *, marts: bool = True
+) -> tuple[TableContract, ...]:
+    """What a run validates: staged tables, the key marts (unless ``marts`` is false), and audit.batches with these
+    freshness limits (hours)."""
+    chosen = CONTRACTS if marts else STAGED_CONTRACTS
+    return (*chosen, batches.contract(freshness_limits_h, freshness_default_h))
 
 
 def build_expectation(check: Check) -> Expectation:

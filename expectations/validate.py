@@ -1,4 +1,4 @@
-"""Validate every staged table in the warehouse with its Great Expectations suite, by push-down on DuckDB.
+"""Validate the warehouse's tables (staging, key marts, audit.batches) with their GX suites, by push-down on DuckDB.
 
 GX computes each expectation with SQL inside DuckDB (no table is copied into pandas). Every
 expectation result becomes a row of ``audit.validations``; Data Docs (static HTML) render the run for
@@ -15,9 +15,10 @@ from typing import Any
 
 import duckdb
 
+from concord.settings import Settings
 from concord.warehouse import connect, ensure_schema
 from expectations.contract import AGENCY_CODES, Check, TableContract
-from expectations.suites import CONTRACTS, build_suite
+from expectations.suites import all_contracts, build_suite
 
 DATA_DOCS_SITE = "concord"
 RESULT_FORMAT = "SUMMARY"  # counts plus at most 20 example values per expectation; never whole columns
@@ -39,15 +40,21 @@ _COLUMNS = (
 )
 
 
-def validate_warehouse(db_path: Path, run_id: str, docs_dir: Path | None = None) -> list[dict[str, Any]]:
-    """Validate every staged table by push-down, store results in audit.validations, build Data Docs.
+def validate_warehouse(
+    db_path: Path, run_id: str, docs_dir: Path | None = None, contracts: Sequence[TableContract] | None = None
+) -> list[dict[str, Any]]:
+    """Validate tables by push-down, store results in audit.validations, build Data Docs.
 
-    Returns one summary per suite: suite, table, suite_version, success, evaluated, failed.
+    ``contracts`` defaults to every staged table, the key marts and audit.batches with the configured freshness
+    limits. Returns one summary per suite: suite, table, suite_version, success, evaluated, failed.
     """
     from great_expectations.core.run_identifier import RunIdentifier
 
     from expectations import gx_duckdb
 
+    if contracts is None:
+        settings = Settings()
+        contracts = all_contracts(settings.freshness_limits_h, settings.freshness_default_h)
     con = connect(db_path)
     try:
         ensure_schema(con)
@@ -59,10 +66,10 @@ def validate_warehouse(db_path: Path, run_id: str, docs_dir: Path | None = None)
     gx_run = RunIdentifier(run_name=run_id, run_time=validated_at)
     outcomes: list[tuple[TableContract, list[dict[str, Any]]]] = []
     # The GX connection must be closed before the warehouse is opened again to store the results.
-    schemas = sorted({contract.schema for contract in CONTRACTS})
+    schemas = sorted({contract.schema for contract in contracts})
     with gx_duckdb.datasource(context, "warehouse", Path(db_path), schemas) as source:
         parameters = {AGENCY_CODES: _agency_codes(source)}
-        for contract in CONTRACTS:
+        for contract in contracts:
             suite_result = _validation_definition(context, source, contract).run(
                 expectation_parameters=parameters, result_format=RESULT_FORMAT, run_id=gx_run
             )
@@ -76,7 +83,10 @@ def validate_warehouse(db_path: Path, run_id: str, docs_dir: Path | None = None)
         con.close()
 
     if docs_dir is not None:
+        from expectations.data_docs import make_offline
+
         context.build_data_docs(site_names=[DATA_DOCS_SITE])
+        make_offline(Path(docs_dir).resolve())
     return [summary(contract, results) for contract, results in outcomes]
 
 

@@ -1,4 +1,4 @@
-"""The flows: inbox files → raw/staging/quarantine → validation → marts → evidence → serving copy.
+"""The flows: inbox files → raw/staging/quarantine → volume checks → marts → validation → evidence → serving copy.
 
 ``concord-pipeline`` does it all (``concord run``); the scheduled deployments (``flows/deployments.py``) run
 parts of it: ``concord-ingest``, ``concord-metrics`` and ``concord-reports``. Every flow goes through
@@ -37,6 +37,7 @@ class RunSummary:
     batches: list[BatchResult] = field(default_factory=list)
     marts: dict[str, int] = field(default_factory=dict)
     validation: list[dict] = field(default_factory=list)
+    volume: list[dict] = field(default_factory=list)
     serving: str = ""
     evidence_sha256: str = ""
 
@@ -101,6 +102,29 @@ def _log_batch(result: BatchResult) -> None:
         logger.debug("%s: skipped, %s", result.file_name, result.reason)
 
 
+@task(name="check-volumes", cache_policy=NONE)
+def volume_task(con: duckdb.DuckDBPyConnection, run_id: str, settings: Settings) -> list[dict]:
+    """Judge each source's rows loaded in this run against its own trailing history; store in audit.volume_checks."""
+    from expectations.volume import store_volume_checks, volume_checks
+
+    checks = volume_checks(
+        con,
+        run_id,
+        datetime.now(UTC),
+        list(SOURCES),
+        history_runs=settings.volume_history_runs,
+        min_history=settings.volume_min_history,
+        k=settings.volume_mad_k,
+        min_spread=settings.volume_min_spread,
+    )
+    store_volume_checks(con, run_id, checks)
+    logger = get_run_logger()
+    for row in checks.iter_rows(named=True):
+        if row["status"] == "anomalous":
+            logger.warning("volume: %s is anomalous: %s", row["source"], row["reason"])
+    return checks.to_dicts()
+
+
 @task(name="build-marts", cache_policy=NONE)
 def marts_task(con: duckdb.DuckDBPyConnection, as_of: datetime, settings: Settings) -> dict[str, int]:
     """Recompute the marts from staging as of ``as_of``."""
@@ -110,11 +134,19 @@ def marts_task(con: duckdb.DuckDBPyConnection, as_of: datetime, settings: Settin
 
 
 @task(name="validate", cache_policy=NONE)
-def validate_task(db: Path, run_id: str, docs_dir: Path) -> list[dict]:
-    """Run the expectation suites by push-down on the warehouse file and build the Data Docs."""
+def validate_task(db: Path, run_id: str, docs_dir: Path, with_marts: bool = True) -> list[dict]:
+    """Run the expectation suites by push-down on the warehouse file and build the Data Docs.
+
+    Staged tables and audit.batches always; the mart suites only when the run built the marts (``with_marts``):
+    marts left from an earlier run lag the staging tables an ingest just changed, and their cross-table checks
+    would then fail for no fault in the data.
+    """
+    from expectations.suites import all_contracts
     from expectations.validate import validate_warehouse
 
-    return validate_warehouse(db, run_id, docs_dir)
+    settings = Settings()
+    contracts = all_contracts(settings.freshness_limits_h, settings.freshness_default_h, marts=with_marts)
+    return validate_warehouse(db, run_id, docs_dir, contracts)
 
 
 @task(name="write-evidence", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE)
@@ -148,17 +180,17 @@ def _open(db: Path, settings: Settings, as_of: datetime) -> duckdb.DuckDBPyConne
 
 
 # What a run can do besides writing audit.runs, the evidence record and the serving copy (every run does those).
-STEPS = ("ingest", "validate", "marts")
+STEPS = ("ingest", "marts", "validate")
 
 
 @flow(name="concord-pipeline", log_prints=True)
 def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validation: bool = True) -> RunSummary:
-    """Ingest every inbox file, validate the staged tables, rebuild the marts and publish the serving copy.
+    """Ingest every inbox file, check volumes, rebuild the marts, validate staging and marts, publish the serving copy.
 
     ``as_of`` (default: now) is the run's notion of "now": timestamps after it are quarantined as future and
     SLA status is judged at it.
     """
-    steps = ("ingest", "validate", "marts") if run_validation else ("ingest", "marts")
+    steps = ("ingest", "marts", "validate") if run_validation else ("ingest", "marts")
     return run_steps("concord-pipeline", steps, Path(inbox), Path(db), as_of)
 
 
@@ -179,8 +211,10 @@ def refresh_metrics(db: Path | None = None, as_of: datetime | None = None) -> Ru
 
 @flow(name="concord-reports", log_prints=True)
 def build_reports(db: Path | None = None) -> RunSummary:
-    """Validate every staged table and rebuild the Great Expectations Data Docs, like ``concord report``."""
-    return run_steps("concord-reports", ("validate",), None, db or Settings().db_path, None)
+    """Rebuild the marts, validate the staged tables, the key marts and audit.batches, and rebuild the Great
+    Expectations Data Docs: the daily quality report. The marts are rebuilt first so that their suites judge marts
+    of the same staging tables (an ingest since the last metrics run would otherwise fail the cross-table checks)."""
+    return run_steps("concord-reports", ("marts", "validate"), None, db or Settings().db_path, None)
 
 
 def run_steps(
@@ -219,10 +253,14 @@ def run_steps(
             for source, path in inbox_files(inbox):
                 summary.batches.append(ingest_task(con, path, source, run_id, inbox))
                 _log_batch(summary.batches[-1])
+            summary.volume = volume_task(con, run_id, settings)
+        if "marts" in steps:
+            summary.marts = marts_task(con, as_of, settings)
+            logger.info("marts: %s", ", ".join(f"{k} {v:,} rows" for k, v in summary.marts.items()))
         if "validate" in steps:
             con.close()  # GX opens the file itself; reopened right after
             docs_dir = (settings.home / "reports" / "data_docs").resolve()
-            summary.validation = validate_task(db, run_id, docs_dir)
+            summary.validation = validate_task(db, run_id, docs_dir, with_marts="marts" in steps)
             failed = [r for r in summary.validation if not r["success"]]
             logger.info(
                 "validation: %d suites, %d with failures; Data Docs in %s",
@@ -235,9 +273,6 @@ def run_steps(
                     "validation: suite %s on %s: %s expectations failed", r["suite"], r["table"], r["failed"]
                 )
             con = _open(db, settings, as_of)
-        if "marts" in steps:
-            summary.marts = marts_task(con, as_of, settings)
-            logger.info("marts: %s", ", ".join(f"{k} {v:,} rows" for k, v in summary.marts.items()))
         finished = datetime.now(UTC)
         con.execute("UPDATE audit.runs SET status = 'completed', finished_at = ? WHERE run_id = ?", [finished, run_id])
         record_fields = {

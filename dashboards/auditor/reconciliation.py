@@ -1,4 +1,4 @@
-"""Auditors: per batch and per run, rows in = loaded + quarantined; freshness of each source against its limit."""
+"""Auditors: per batch and per run, rows in = loaded + quarantined; freshness and volume of each source."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ with components.read_errors_shown(page.snap, lang):
     batches = audit_data.load_batch_reconciliation(page.snap, page.tz)
     runs = audit_data.load_run_totals(page.snap, page.tz)
     newest = audit_data.load_newest_loaded(page.snap)
+    volumes = audit_data.load_latest_volume_checks(page.snap)
 now = datetime.now(UTC)
 fresh = audit_data.freshness(newest, now)
 
@@ -106,3 +107,25 @@ components.table_with_exports(
     lang,
     file_stem="concord_freshness",
 )
+
+st.subheader(i18n.t("volume_title", lang))
+if volumes.is_empty():
+    st.info(i18n.t("volume_none", lang))
+else:
+    checked = i18n.fmt_datetime(volumes.row(0, named=True)["checked_at"], lang, page.tz)
+    st.caption(i18n.t("volume_caption", lang, run=volumes["run_id"][0], checked=checked))
+    statuses = {s: i18n.t(f"volume_status_{s}", lang) for s in ("ok", "anomalous", "no_history", "no_delivery")}
+    components.table_with_exports(
+        volumes.select(
+            pl.col("source").alias(i18n.t("source", lang)),
+            pl.col("status").replace_strict(statuses, default=pl.col("status")).alias(i18n.t("col_status", lang)),
+            pl.col("rows_loaded").alias(loaded),
+            pl.col("history_runs").alias(i18n.t("col_history_runs", lang)),
+            pl.col("baseline_median").alias(i18n.t("col_baseline_median", lang)),
+            pl.col("lower_bound").round(1).alias(i18n.t("col_lower_bound", lang)),
+            pl.col("upper_bound").round(1).alias(i18n.t("col_upper_bound", lang)),
+            pl.col("reason").alias(i18n.t("col_reason", lang)),
+        ),
+        lang,
+        file_stem="concord_volume_checks",
+    )

@@ -5,9 +5,10 @@ Figures come from the audit rows of the fixture in conftest.py (BATCHES_SQL, QUA
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -118,6 +119,72 @@ def test_reconciliation_tables(serving_db: Path) -> None:
         batches.filter(pl.col("File") == "platform_actions.csv")["Balanced (in = loaded + quarantined)"].item() == "❌"
     )
     assert batches["SHA-256 (short)"].to_list()[-1] == "a1" * 6
+
+
+# Volume checks of two runs; the page shows only the latest (run-0002), anomalies first.
+VOLUME_CHECKS_SQL = """
+INSERT INTO audit.volume_checks VALUES
+  ('run-0001', '2025-01-20 00:07:40+00', 'cases', 8, 0, NULL, NULL, NULL, 'no_history',
+   '0 earlier runs with deliveries, 3 needed'),
+  ('run-0002', '2025-01-21 00:05:40+00', 'agencies', 0, 4, 3, 0, 7, 'no_delivery', 'no new file this run'),
+  ('run-0002', '2025-01-21 00:05:40+00', 'cases', 0, 5, 100, 60, 140, 'anomalous',
+   '0 rows loaded, below the lower bound 60 (median 100 of 5 earlier runs)'),
+  ('run-0002', '2025-01-21 00:05:40+00', 'referrals', 70, 5, 70, 30, 110, 'ok', NULL);
+"""
+
+
+@pytest.fixture
+def volume_checks(serving_db: Path) -> Path:
+    with duckdb.connect(str(serving_db)) as con:
+        con.execute(VOLUME_CHECKS_SQL)
+    return serving_db
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_reconciliation_shows_the_latest_volume_checks(volume_checks: Path, lang: str) -> None:
+    at = open_page("reconciliation", lang)
+
+    assert not at.exception
+    assert any(s.value == i18n.t("volume_title", lang) for s in at.subheader)
+    volumes = table(at, i18n.t("source", lang), i18n.t("col_status", lang))
+    assert volumes.rows() == [
+        (
+            "cases",
+            i18n.t("volume_status_anomalous", lang),
+            0,
+            5,
+            100.0,
+            60.0,
+            140.0,
+            "0 rows loaded, below the lower bound 60 (median 100 of 5 earlier runs)",
+        ),
+        ("agencies", i18n.t("volume_status_no_delivery", lang), 0, 4, 3.0, 0.0, 7.0, "no new file this run"),
+        ("referrals", i18n.t("volume_status_ok", lang), 70, 5, 70.0, 30.0, 110.0, None),
+    ]
+    assert any("run-0002" in c.value and "audit.volume_checks" in c.value for c in at.caption)
+    downloads = [b.proto.label for b in at.get("download_button")]
+    assert downloads == [i18n.t("download_csv", lang), i18n.t("download_xlsx", lang)] * len(at.dataframe)
+
+
+def test_reconciliation_says_when_there_are_no_volume_checks(serving_db: Path) -> None:
+    at = open_page("reconciliation", "en")
+
+    assert [i.value for i in at.info] == [i18n.t("volume_none", "en")]
+
+
+def test_freshness_limits_come_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONCORD_FRESHNESS_LIMITS_H", '{"cases": 100}')
+    monkeypatch.setenv("CONCORD_FRESHNESS_DEFAULT_H", "1")
+    newest = {"cases": datetime(2025, 1, 17, tzinfo=UTC), "referrals": datetime(2025, 1, 19, 12, tzinfo=UTC)}
+
+    fresh = audit_data.freshness(newest, datetime(2025, 1, 20, tzinfo=UTC))
+
+    # cases: 72 h old, limit 100 h; referrals: 12 h old, the default limit 1 h.
+    assert fresh.select("source", "limit_days", "stale").rows() == [
+        ("cases", 100 / 24, False),
+        ("referrals", 1 / 24, True),
+    ]
+    assert audit_data.freshness_limit("agencies") == timedelta(hours=1)
 
 
 def test_freshness_against_the_per_source_limits() -> None:

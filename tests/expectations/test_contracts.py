@@ -12,7 +12,7 @@ import pytest
 from concord.warehouse import SCHEMA_SQL, connect, ensure_schema
 from expectations import cases, platform_actions
 from expectations.contract import AGENCY_CODES, TableContract, between, not_before, unique_together
-from expectations.suites import CONTRACTS
+from expectations.suites import CONTRACTS, MART_CONTRACTS, STAGED_CONTRACTS, all_contracts
 
 STAGED_TABLES = sorted(f"staging.{t}" for t in re.findall(r"CREATE TABLE IF NOT EXISTS staging\.(\w+)", SCHEMA_SQL))
 
@@ -28,11 +28,32 @@ def _columns(table: str) -> set[str]:
     return {c for (c,) in rows}
 
 
+EVERY_CONTRACT = all_contracts({"cases": 48.0}, 48.0)
+
+
 def test_every_staged_table_has_exactly_one_contract() -> None:
-    assert sorted(c.table for c in CONTRACTS) == STAGED_TABLES
+    assert sorted(c.table for c in STAGED_CONTRACTS) == STAGED_TABLES
 
 
-@pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.table)
+def test_the_key_marts_and_the_batches_have_contracts() -> None:
+    assert [c.table for c in MART_CONTRACTS] == [
+        "marts.case_facts",
+        "marts.kpi_daily",
+        "marts.backlog_daily",
+        "marts.handoffs",
+    ]
+    assert [c.table for c in EVERY_CONTRACT] == [*(c.table for c in CONTRACTS), "audit.batches"]
+
+
+@pytest.mark.parametrize("contract", STAGED_CONTRACTS, ids=lambda c: c.table)
+def test_every_staged_table_has_sane_volume_bounds(contract: TableContract) -> None:
+    (bounds,) = [c.kwargs for c in contract.checks if c.expectation == "expect_table_row_count_to_be_between"]
+    assert bounds["min_value"] >= 0 and bounds["max_value"] >= 10_000
+    if contract.table in ("staging.agencies", "staging.cases"):  # without these nothing can be reported
+        assert bounds["min_value"] >= 1
+
+
+@pytest.mark.parametrize("contract", EVERY_CONTRACT, ids=lambda c: c.table)
 def test_checks_name_columns_the_table_has(contract: TableContract) -> None:
     columns = _columns(contract.table)
     for check in contract.checks:
@@ -40,7 +61,7 @@ def test_checks_name_columns_the_table_has(contract: TableContract) -> None:
         assert named <= columns, f"{check.expectation} names {named - columns}, not in {contract.table}"
 
 
-@pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.table)
+@pytest.mark.parametrize("contract", EVERY_CONTRACT, ids=lambda c: c.table)
 def test_every_check_says_why_in_one_line(contract: TableContract) -> None:
     for check in contract.checks:
         assert check.why.strip() and "\n" not in check.why and len(check.why) <= 120, check

@@ -13,9 +13,12 @@ from typing import Any
 import duckdb
 import pytest
 
+from concord.settings import Settings
 from concord.warehouse import connect, ensure_schema
-from expectations.suites import CONTRACTS
+from expectations import batches
+from expectations.suites import CONTRACTS, MART_CONTRACTS, STAGED_CONTRACTS, all_contracts
 from expectations.validate import result_rows, store_results, validate_warehouse
+from transforms.build import build_marts
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -44,6 +47,13 @@ INSERT INTO staging.public_responses VALUES
     ('urn:pr:1', 'https://press.example/1', 'Cảnh báo lừa đảo', '2025-03-01 12:00+00', 'scam', 'b5', 1);
 INSERT INTO staging.public_response_targets VALUES
     ('urn:pr:1', 'https://fb.com/p/1', 'fb.com/p/1');
+INSERT INTO audit.batches VALUES
+    ('b1', 'r', 'agencies', 'agencies.csv', 'a1', 1, 'loaded', NULL, 3, 3, 0, NULL, now() - INTERVAL 20 DAY),
+    ('b2', 'r', 'cases', 'cases.csv', 'a2', 1, 'loaded', NULL, 3, 3, 0, NULL, now() - INTERVAL 1 HOUR),
+    ('b3', 'r', 'referrals', 'referrals.jsonl', 'a3', 1, 'loaded', NULL, 2, 2, 0, NULL, now()),
+    ('b4', 'r', 'platform_actions', 'pa.csv', 'a4', 1, 'loaded', NULL, 3, 2, 1, NULL, now()),
+    ('b5', 'r', 'public_responses', 'pr.xml', 'a5', 1, 'loaded', NULL, 1, 1, 0, NULL, now()),
+    ('b6', 'r', 'cases', 'cases.csv', 'a2', 1, 'skipped', 'already loaded', 0, 0, 0, NULL, now());
 """
 
 # Each planted row breaks exactly one rule and is otherwise valid.
@@ -70,14 +80,19 @@ PLANTED_FAILURES = {
     ("expect_column_values_to_be_in_set", "platform"): 1,
 }
 
-TOTAL_CHECKS = sum(len(c.checks) for c in CONTRACTS)
+SETTINGS = Settings()
+ALL_CONTRACTS = all_contracts(SETTINGS.freshness_limits_h, SETTINGS.freshness_default_h)
+TOTAL_CHECKS = sum(len(c.checks) for c in ALL_CONTRACTS)
+AS_OF = dt.datetime(2025, 3, 5, tzinfo=dt.UTC)
 
 
-def _warehouse(path: Path, *inserts: str) -> Path:
+def _warehouse(path: Path, *inserts: str, marts: bool = False) -> Path:
     con = connect(path)
     ensure_schema(con)
     for sql in inserts:
         con.execute(sql)
+    if marts:
+        build_marts(con, AS_OF, SETTINGS.sla_hours)
     con.close()
     return path
 
@@ -97,7 +112,7 @@ def _rows(path: Path, where: str = "true") -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def good(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[dict]]:
     folder = tmp_path_factory.mktemp("good")
-    db = _warehouse(folder / "w.duckdb", GOOD_ROWS)
+    db = _warehouse(folder / "w.duckdb", GOOD_ROWS, marts=True)
     docs = folder / "data_docs"
     return db, docs, validate_warehouse(db, "run-good", docs)
 
@@ -105,7 +120,7 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[dic
 @pytest.fixture(scope="module")
 def bad(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
     db = _warehouse(tmp_path_factory.mktemp("bad") / "w.duckdb", GOOD_ROWS, BAD_ROWS)
-    return db, validate_warehouse(db, "run-bad")
+    return db, validate_warehouse(db, "run-bad", contracts=STAGED_CONTRACTS)
 
 
 def test_good_rows_pass_every_suite(good: tuple[Path, Path, list[dict]]) -> None:
@@ -119,7 +134,7 @@ def test_good_rows_pass_every_suite(good: tuple[Path, Path, list[dict]]) -> None
             "evaluated": len(c.checks),
             "failed": 0,
         }
-        for c in CONTRACTS
+        for c in ALL_CONTRACTS
     ]
     assert summaries == expected
 
@@ -165,7 +180,7 @@ def test_failures_keep_examples_for_auditors(bad: tuple[Path, list[dict]]) -> No
 def test_results_carry_the_contract(good: tuple[Path, Path, list[dict]]) -> None:
     db, _, _ = good
     rows = _rows(db)
-    for contract in CONTRACTS:
+    for contract in ALL_CONTRACTS:
         stored = [r for r in rows if r["suite_name"] == contract.suite_name]
         assert {r["suite_version"] for r in stored} == {contract.version}
         assert {r["table_name"] for r in stored} == {contract.table}
@@ -185,7 +200,7 @@ def test_agency_codes_are_read_from_the_warehouse_at_validation_time(good: tuple
 def test_data_docs_are_static_html_naming_every_suite(good: tuple[Path, Path, list[dict]]) -> None:
     _, docs, _ = good
     index = (docs / "index.html").read_text(encoding="utf-8")
-    for contract in CONTRACTS:
+    for contract in ALL_CONTRACTS:
         assert contract.suite_name in index
     suite_page = (docs / "expectations" / "staging" / "cases.html").read_text(encoding="utf-8")
     assert "Severity picks the SLA target" in suite_page  # the why, as the expectation's note
@@ -240,3 +255,75 @@ def test_data_docs_build_into_a_relative_folder(tmp_path: Path, monkeypatch: pyt
     con.close()
     validate_warehouse(Path("w.duckdb"), "run-relative", Path("reports/data_docs"))
     assert (tmp_path / "reports" / "data_docs" / "index.html").exists()
+
+
+# Each tampering breaks mart rules the way a transform bug would.
+TAMPERED_MARTS = """
+DELETE FROM marts.case_facts WHERE agency_code = 'HCM-CA' AND case_id = 'X-7';      -- a lost case
+UPDATE marts.case_facts SET time_to_action_h = -1.5 WHERE case_id = 'C1' AND agency_code = 'HCM-TT';
+UPDATE marts.kpi_daily SET sla_met = sla_met + 1 WHERE agency_code = 'Q1-UB' AND cases_detected = 1;      -- met + breached + pending ≠ new
+"""
+
+
+def test_planted_mart_bugs_fail_exactly_their_expectations(tmp_path: Path) -> None:
+    db = _warehouse(tmp_path / "w.duckdb", GOOD_ROWS, marts=True)
+    with duckdb.connect(str(db)) as con:
+        con.execute(TAMPERED_MARTS)
+
+    summaries = validate_warehouse(db, "run-marts", contracts=MART_CONTRACTS)
+
+    failed = sorted(
+        (r["table_name"], r["expectation_type"], r["why"][:30], r["observed_value"]) for r in _rows(db, "NOT success")
+    )
+    assert failed == [
+        (
+            "marts.case_facts",
+            "expect_column_values_to_be_between",
+            "A negative delay would count a",
+            "1 of 2 rows unexpected",
+        ),
+        ("marts.case_facts", "unexpected_rows_expectation", "One fact per staged case: a lo", "1"),
+        ("marts.kpi_daily", "unexpected_rows_expectation", "Daily new cases must add up to", "1"),
+        ("marts.kpi_daily", "unexpected_rows_expectation", "Every case detected on a day i", "1"),
+    ]
+    assert {s["suite"]: s["failed"] for s in summaries} == {
+        "marts.case_facts": 2,
+        "marts.kpi_daily": 2,
+        "marts.backlog_daily": 0,
+        "marts.handoffs": 0,
+    }
+
+
+FRESHNESS_BATCHES = """
+INSERT INTO audit.batches VALUES
+    ('a', 'r', 'agencies', 'a.csv', 's1', 1, 'loaded', NULL, 1, 1, 0, NULL, now() - INTERVAL 10 DAY),
+    ('c', 'r', 'cases', 'c.csv', 's2', 1, 'loaded', NULL, 1, 1, 0, NULL, now() - INTERVAL 3 DAY),
+    ('c2', 'r', 'cases', 'c.csv', 's2', 1, 'skipped', 'again', 0, 0, 0, NULL, now()),    -- a re-delivery: not fresh
+    ('c3', 'r', 'cases', 'd.csv', 's3', 1, 'rejected', 'empty', 0, 0, 0, NULL, now()),   -- a rejected file: not fresh
+    ('u', 'r', 'feeds/urlhaus', 'u.csv', 's4', 1, 'loaded', NULL, 1, 1, 0, NULL, now() - INTERVAL 1 HOUR);
+"""
+
+
+def test_freshness_fails_for_stale_and_never_loaded_sources(tmp_path: Path) -> None:
+    db = _warehouse(tmp_path / "w.duckdb", FRESHNESS_BATCHES)
+    limits = {"agencies": 720.0, "cases": 48.0, "referrals": 48.0}
+    strict, lenient = batches.contract(limits, 2.0), batches.contract({**limits, "cases": 100.0}, 2.0)
+    assert strict.version != lenient.version
+
+    validate_warehouse(db, "run-strict", contracts=[strict])
+    validate_warehouse(db, "run-lenient", contracts=[lenient])
+
+    def freshness(run_id: str) -> dict:
+        (row,) = _rows(db, f"run_id = '{run_id}' AND why LIKE 'A source whose newest%'")
+        return row
+
+    # cases (3 days > 48 h) and referrals (never loaded) are stale; agencies (10 days < 30) and the
+    # unconfigured feed (1 h < the 2 h default) are fresh.
+    assert (freshness("run-strict")["success"], freshness("run-strict")["observed_value"]) == (False, "2")
+    assert (freshness("run-lenient")["success"], freshness("run-lenient")["observed_value"]) == (False, "1")
+    with duckdb.connect(str(db)) as con:
+        stale = con.sql(batches.freshness_query({**limits, "cases": 100.0}, 2.0).replace("{batch}", "audit.batches"))
+        assert stale.fetchall()[0][0] == "referrals"
+    passing = batches.contract({"agencies": 720.0, "cases": 100.0}, 2.0)
+    validate_warehouse(db, "run-passing", contracts=[passing])
+    assert freshness("run-passing")["success"] is True

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_ingest import AGENCIES_YAML, GOOD_ROW, HEADER_EN, as_windows_1258, load, write
 
@@ -479,3 +479,192 @@ def test_any_malformed_input_keeps_the_books_balanced(
     assert result.status in ("loaded", "skipped")
     if result.status == "loaded":
         balanced(agencies, result)
+
+
+def check_books(con: duckdb.DuckDBPyConnection, result: BatchResult, source: str) -> None:
+    """The batch is recorded as returned; a rejected one has a reason and no raw rows; a loaded one balances."""
+    recorded = con.execute("SELECT status, reason FROM audit.batches WHERE batch_id = ?", [result.batch_id]).fetchall()
+    assert recorded == [(result.status, result.reason)]
+    if result.status == "rejected":
+        assert result.reason
+        assert con.execute(f"SELECT count(*) FROM raw.{source} WHERE batch_id = ?", [result.batch_id]).fetchall() == [
+            (0,)
+        ]
+    else:
+        assert result.status in ("loaded", "skipped")
+        if result.status == "loaded":
+            balanced(con, result)
+
+
+# An XLSX cell: text (including formula-looking text), numbers, dates, booleans, blanks, formulas, errors.
+xlsx_cell = st.one_of(
+    cell.map(lambda v: ("string", v)),
+    st.integers(-(10**12), 10**12).map(lambda v: ("number", v)),
+    st.floats(allow_nan=True, allow_infinity=True).map(lambda v: ("number", v)),  # NaN/inf become #NUM! errors
+    st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(2100, 1, 1)).map(lambda v: ("datetime", v)),
+    st.booleans().map(lambda v: ("boolean", v)),
+    st.just(("blank", None)),
+    st.sampled_from(["=1/0", "=A1", "=NA()", '="x"&"y"']).map(lambda v: ("formula", v)),
+)
+
+
+# How a generated file is broken beyond its rows: mostly not at all, so that most examples load and the row-level
+# invariant is exercised; otherwise one structural fault.
+FILE_FAULTS = ["none"] * 6 + ["drop_columns", "extra_columns", "blank_first_sheet", "cut_off"]
+
+
+@st.composite
+def malformed_xlsx(draw: st.DrawFn) -> bytes:
+    """A cases workbook of ragged typed rows under shuffled headers; sometimes with columns dropped, extra or
+    doubled, a blank first sheet, or cut off in transfer (a broken zip)."""
+    import xlsxwriter
+
+    fault = draw(st.sampled_from(FILE_FAULTS))
+    header = list(draw(st.permutations(COLUMNS)))
+    if fault == "drop_columns":
+        header = header[: draw(st.integers(len(header) - 3, len(header) - 1))]
+    if fault == "extra_columns":
+        header += draw(st.lists(st.sampled_from(["colour", "", "case_id", "Mã vụ việc", " NOTES "]), max_size=2))
+    rows = draw(st.lists(st.lists(xlsx_cell, max_size=len(header) + 2), max_size=10))
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "nan_inf_to_errors": True, "strings_to_formulas": False})
+    if fault == "blank_first_sheet":  # the reader reads the first sheet only: rejected for its missing columns
+        book.add_worksheet("blank")
+    sheet = book.add_worksheet("cases")
+    sheet.write_row(0, 0, header)
+    date_format = book.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+    for r, cells in enumerate(rows, start=1):
+        for c, (kind, value) in enumerate(cells):
+            if kind == "datetime":
+                sheet.write_datetime(r, c, value, date_format)
+            elif kind == "blank":
+                sheet.write_blank(r, c, None, date_format)
+            else:
+                getattr(sheet, f"write_{kind}")(r, c, value)
+    book.close()
+    data = buffer.getvalue()
+    if fault == "cut_off":
+        data = data[: draw(st.integers(0, len(data) - 1))]
+    return data
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=malformed_xlsx())
+def test_any_malformed_xlsx_keeps_the_books_balanced(
+    agencies: duckdb.DuckDBPyConnection, tmp_path: Path, content: bytes
+) -> None:
+    result = load(agencies, write(tmp_path, f"{uuid.uuid4().hex}.xlsx", content))
+    event(f"{result.status}: {(result.reason or '').split(':')[0]}")  # the mix: --hypothesis-show-statistics
+    check_books(agencies, result, "cases")
+
+
+xml_text = st.one_of(
+    # Characters XML 1.0 allows (control characters make the whole file unreadable: the "spliced" fault does that).
+    st.text(alphabet=st.characters(exclude_categories=("Cs", "Cc")), max_size=20),
+    st.sampled_from(
+        [
+            "Thu, 03 Apr 2025 15:00:00 +0700",
+            "2025-04-03T08:00:00Z",
+            "03/04/2025 10:00",
+            "yesterday",
+            "http://a.vn/x?utm_source=y",
+            "https://user:pw@xn--bcher-kva.example/p",
+            "health_misinfo",
+            "&amp;",
+            "<b>",
+            "",
+        ]
+    ),
+)
+
+
+@st.composite
+def feed_item(draw: st.DrawFn, atom: bool) -> str:
+    """One RSS <item> or Atom <entry> with any of its elements missing, repeated, empty or odd."""
+    from xml.sax.saxutils import escape
+
+    def element(name: str) -> str:
+        return f"<{name}>{escape(draw(xml_text))}</{name}>" if draw(st.booleans()) else ""
+
+    if atom:
+        parts = [element("id"), element("title"), element("published"), element("updated")]
+        if draw(st.booleans()):
+            parts.append(f'<link href="{escape(draw(xml_text), {chr(34): "&quot;"})}"/>')
+    else:
+        parts = [element("guid"), element("link"), element("title"), element("pubDate"), element("category")]
+    parts += [f"<cc:respondsTo>{escape(draw(xml_text))}</cc:respondsTo>" for _ in range(draw(st.integers(0, 3)))]
+    parts = draw(st.permutations(parts))
+    tag = "entry" if atom else "item"
+    return f"<{tag}>{''.join(parts)}</{tag}>"
+
+
+@st.composite
+def malformed_feed(draw: st.DrawFn) -> tuple[str, bytes]:
+    """An RSS 2.0 or Atom document of generated items, in UTF-8 or UTF-16 as declared; sometimes cut off, spliced
+    with random bytes, or encoded otherwise than declared."""
+    atom = draw(st.booleans())
+    fault = draw(st.sampled_from(["none"] * 5 + ["cut_off", "spliced", "wrong_encoding"]))
+    encoding = draw(st.sampled_from(["utf-8", "utf-16"]))
+    items = "".join(draw(st.lists(feed_item(atom), max_size=8)))
+    declaration = f'<?xml version="1.0" encoding="{encoding}"?>'
+    if atom:
+        document = (
+            f'{declaration}<feed xmlns="http://www.w3.org/2005/Atom" '
+            f'xmlns:cc="urn:concord:rss:1"><title>T</title><id>urn:t</id>{items}</feed>'
+        )
+    else:
+        document = (
+            f'{declaration}<rss version="2.0" xmlns:cc="urn:concord:rss:1"><channel>'
+            f"<title>T</title><link>http://press.vn</link><description>d</description>{items}</channel></rss>"
+        )
+    if fault == "wrong_encoding":
+        encoding = "cp1258" if encoding == "utf-8" else "utf-8"
+    data = document.encode(encoding, errors="replace")
+    if fault == "cut_off":
+        data = data[: draw(st.integers(0, len(data) - 1))]
+    if fault == "spliced":
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.binary(min_size=1, max_size=12)) + data[at:]
+    return (".atom" if atom else ".xml"), data
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(feed=malformed_feed())
+def test_any_malformed_rss_or_atom_keeps_the_books_balanced(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, feed: tuple[str, bytes]
+) -> None:
+    suffix, content = feed
+    result = load(con, write(tmp_path, f"{uuid.uuid4().hex}{suffix}", content), "public_responses")
+    event(f"{result.status}: {(result.reason or '').split(':')[0]}")  # the mix: --hypothesis-show-statistics
+    check_books(con, result, "public_responses")
+    # Targets only ever belong to loaded responses.
+    orphans = con.execute(
+        "SELECT count(*) FROM staging.public_response_targets t "
+        "WHERE NOT EXISTS (SELECT 1 FROM staging.public_responses r WHERE r.response_id = t.response_id)"
+    ).fetchall()
+    assert orphans == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("content", "detail"),
+    [
+        # Found by the property test above: each crashed the reader before it caught these errors.
+        (
+            b'<?xml version="1.0" encoding="U-TF-8"?><rss version="2.0"><channel><item><guid>G</guid></item>'
+            b"</channel></rss>",
+            "LookupError: unknown encoding: U-TF-8",
+        ),
+        (
+            b'<?xml version="1.0" encoding="utf-8\x00"?><rss version="2.0"><channel><item><guid>G</guid></item>'
+            b"</channel></rss>",
+            "ValueError: embedded null character",
+        ),
+    ],
+)
+def test_feeds_that_broke_the_xml_parsers_are_rejected(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, content: bytes, detail: str
+) -> None:
+    result = load(con, write(tmp_path, "pr.xml", content), "public_responses")
+
+    assert (result.status, result.reason) == ("rejected", f"unreadable_feed: {detail}")
+    check_books(con, result, "public_responses")

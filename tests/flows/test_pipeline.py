@@ -11,7 +11,8 @@ import duckdb
 import pytest
 from polars.testing import assert_frame_equal
 
-from concord.settings import serving_path
+from concord.settings import Settings, serving_path
+from expectations.suites import all_contracts
 from tests.conftest import make_demo_inbox
 
 pytestmark = pytest.mark.prefect
@@ -97,7 +98,11 @@ def test_the_first_run_loads_validates_builds_and_publishes(two_runs: dict) -> N
     assert first.counts()["rejected"] == 0 and first.counts()["skipped"] == 0
     assert first.marts["marts.case_facts"] == query(two_runs["db"], "SELECT count(*) FROM staging.cases")[0][0]
     suites = query(two_runs["db"], f"SELECT DISTINCT suite_name FROM audit.validations WHERE run_id = '{first.run_id}'")
-    assert len(suites) == 6
+    assert len(suites) == len(all_contracts(Settings().freshness_limits_h, Settings().freshness_default_h))
+    failed = query(
+        two_runs["db"], f"SELECT suite_name, why FROM audit.validations WHERE run_id = '{first.run_id}' AND NOT success"
+    )
+    assert failed == []  # the marts and audit.batches (freshness included) pass on the demo
     assert (two_runs["home"] / "reports" / "data_docs" / "index.html").exists()
     served = duckdb.connect(str(serving_path(two_runs["db"])), read_only=True)
     assert served.execute("SELECT count(*) FROM marts.case_facts").fetchall() == [(first.marts["marts.case_facts"],)]
@@ -244,13 +249,16 @@ def test_ingest_then_metrics_build_the_same_marts_as_one_pipeline_run(split_runs
             )
 
 
-def test_reports_validate_every_suite_and_build_the_data_docs(split_runs: dict) -> None:
+def test_reports_rebuild_the_marts_validate_every_suite_and_build_the_data_docs(split_runs: dict) -> None:
+    from expectations.suites import CONTRACTS
+
     reports = split_runs["reports"]
-    assert reports.batches == [] and reports.marts == {}
+    assert reports.batches == [] and reports.marts == split_runs["metrics"].marts
     suites = query(
         split_runs["db"], f"SELECT DISTINCT suite_name FROM audit.validations WHERE run_id = '{reports.run_id}'"
     )
-    assert len(suites) == len(reports.validation) == 6
+    assert len(suites) == len(reports.validation) == len(CONTRACTS) + 1  # + audit.batches
+    assert all(r["success"] for r in reports.validation), [r for r in reports.validation if not r["success"]]
     assert (split_runs["home"] / "reports" / "data_docs" / "index.html").exists()
 
 
@@ -271,8 +279,8 @@ def test_every_scheduled_run_is_recorded_with_its_flow_and_chained_evidence(spli
     assert verify_chain(chain, read_files(split_runs["home"] / "reports" / "evidence")) == []
     records = [json.loads(row.record) for row in chain]
     assert [len(r["files"]) for r in records] == [len(ingest.batches), 0, 0]
-    assert [bool(r["marts"]) for r in records] == [False, True, False]
-    assert [len(r["suites"]) for r in records] == [0, 0, 6]
+    assert [bool(r["marts"]) for r in records] == [False, True, True]
+    assert [len(r["suites"]) for r in records] == [0, 0, len(reports.validation)]
     with duckdb.connect(str(serving_path(split_runs["db"])), read_only=True) as served:
         assert served.execute("SELECT run_id FROM audit.runs ORDER BY started_at DESC LIMIT 1").fetchall() == [
             (reports.run_id,)
@@ -294,3 +302,22 @@ def test_a_run_of_impossible_steps_is_refused_before_it_opens_the_warehouse(
     with pytest.raises(ValueError, match=message):
         run_steps("concord-test", steps, inbox, tmp_path / "concord.duckdb", None)
     assert not (tmp_path / "concord.duckdb").exists()
+
+
+def test_volume_checks_judge_each_source_per_run(two_runs: dict) -> None:
+    first, second = two_runs["first"], two_runs["second"]
+    rows = query(
+        two_runs["db"],
+        "SELECT run_id, source, status, rows_loaded, history_runs FROM audit.volume_checks ORDER BY run_id, source",
+    )
+    loaded = dict(query(two_runs["db"], "SELECT source, sum(rows_loaded) FROM audit.batches GROUP BY 1"))
+    # The first run has no earlier run to compare with; the second delivered nothing new (every file skipped).
+    expected = sorted(
+        [(first.run_id, s, "no_history", loaded[s], 0) for s in loaded]
+        + [(second.run_id, s, "no_delivery", 0, 1) for s in loaded]
+    )
+    assert rows == expected
+    assert [(r["source"], r["status"]) for r in second.volume] == [(s, "no_delivery") for s in sorted(loaded)]
+    served = duckdb.connect(str(serving_path(two_runs["db"])), read_only=True)
+    assert served.execute("SELECT count(*) FROM audit.volume_checks").fetchall() == [(len(expected),)]
+    served.close()
