@@ -39,6 +39,17 @@ class Settings(BaseSettings):
         "DuckDB's own default, 80% of RAM, let a 10 M-row ingest peak at 2.35 GB.",
     )
 
+    writer_wait_s: float = Field(
+        0.0,
+        description="Seconds a writer (run, backfill, report, reset) waits for another writer to finish before it "
+        "gives up with a message naming the holder; 0 gives up at once.",
+    )
+    failure_webhook_url: SecretStr | None = Field(
+        None,
+        description="URL that receives a small JSON POST when a pipeline or backfill flow run fails (it may carry "
+        "a token, so it is never logged).",
+    )
+
     @property
     def db_path(self) -> Path:
         return self.db or self.home / "concord.duckdb"

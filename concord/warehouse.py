@@ -294,6 +294,16 @@ CREATE TABLE IF NOT EXISTS marts.kpi_daily (
 );
 """
 
+# Columns added after a table first shipped: ADD COLUMN IF NOT EXISTS migrates an older warehouse in place the
+# next time a writer opens it (ensure_schema), and is a no-op on a new one.
+MIGRATIONS_SQL = """
+-- audit.runs.kind: 'run' (a pipeline run; every row written before the column existed) or 'backfill';
+-- date_from/date_to: the local-date range a backfill recomputed (NULL for a run).
+ALTER TABLE audit.runs ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'run';
+ALTER TABLE audit.runs ADD COLUMN IF NOT EXISTS date_from DATE;
+ALTER TABLE audit.runs ADD COLUMN IF NOT EXISTS date_to DATE;
+"""
+
 
 def connect(path: str | os.PathLike[str] = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse with the session settings every query relies on (UTC, no progress bar)."""
@@ -306,5 +316,6 @@ def connect(path: str | os.PathLike[str] = ":memory:", *, read_only: bool = Fals
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every schema and table of the contract that does not exist yet."""
+    """Create every schema and table of the contract that does not exist yet; add the columns added since."""
     con.execute(SCHEMA_SQL)
+    con.execute(MIGRATIONS_SQL)

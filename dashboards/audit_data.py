@@ -8,29 +8,21 @@ wrappers cache by :class:`data.Snapshot`, so a publish invalidates them. Instant
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import duckdb
 import polars as pl
 import streamlit as st
 
+# Freshness lives in concord.freshness (shared with `concord status`); re-exported for the pages and tests.
+from concord.freshness import DEFAULT_FRESHNESS_LIMIT as DEFAULT_FRESHNESS_LIMIT
+from concord.freshness import FRESHNESS_LIMITS as FRESHNESS_LIMITS
+from concord.freshness import freshness as freshness
+from concord.freshness import freshness_limit as freshness_limit
+from concord.freshness import newest_loaded
 from dashboards.data import Snapshot, read_serving
 
-# How old the newest loaded batch of a source may be before the source counts as stale: the one place to change
-# them. Agencies change rarely (a directory file); the other sources are daily feeds.
-FRESHNESS_LIMITS: dict[str, timedelta] = {
-    "agencies": timedelta(days=30),
-    "cases": timedelta(days=2),
-    "referrals": timedelta(days=2),
-    "platform_actions": timedelta(days=2),
-    "public_responses": timedelta(days=2),
-}
-DEFAULT_FRESHNESS_LIMIT = timedelta(days=2)  # for a source not listed above
 QUARANTINE_ROW_LIMIT = 1_000  # rows shown (and exported) by the quarantine browser
-
-
-def freshness_limit(source: str) -> timedelta:
-    return FRESHNESS_LIMITS.get(source, DEFAULT_FRESHNESS_LIMIT)
 
 
 # --- data quality -------------------------------------------------------------------------------------
@@ -196,46 +188,6 @@ def run_totals(con: duckdb.DuckDBPyConnection, tz: str) -> pl.DataFrame:
         """,
         params=[tz],
     ).pl()
-
-
-def newest_loaded(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
-    """Per source with a loaded batch: the newest ``loaded_at``."""
-    rows = con.execute(
-        "SELECT source, max(loaded_at) FROM audit.batches WHERE status = 'loaded' GROUP BY source"
-    ).fetchall()
-    return {str(source): loaded_at for source, loaded_at in rows}
-
-
-def freshness(newest: dict[str, datetime], now: datetime) -> pl.DataFrame:
-    """Per source (the configured ones and any other with batches): newest load, age and limit in days, stale flag.
-
-    A source that never loaded a batch is stale.
-    """
-    sources = sorted(set(FRESHNESS_LIMITS) | set(newest))
-    rows = []
-    for source in sources:
-        loaded = newest.get(source)
-        limit = freshness_limit(source)
-        age = now - loaded if loaded is not None else None
-        rows.append(
-            {
-                "source": source,
-                "newest_loaded_at": loaded,
-                "age_days": age / timedelta(days=1) if age is not None else None,
-                "limit_days": limit / timedelta(days=1),
-                "stale": age is None or age > limit,
-            }
-        )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "source": pl.String,
-            "newest_loaded_at": pl.Datetime("us", "UTC"),
-            "age_days": pl.Float64,
-            "limit_days": pl.Float64,
-            "stale": pl.Boolean,
-        },
-    )
 
 
 # --- cached loaders -----------------------------------------------------------------------------------

@@ -15,13 +15,23 @@ from pathlib import Path
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.tasks import exponential_backoff
 
+from concord.lock import writer_lock
+from concord.notify import notify_failure
 from concord.serving import publish
 from concord.settings import Settings, serving_path
 from concord.warehouse import connect, ensure_schema
 from flows import parsing
 from flows.ingest import BatchResult, ensure_raw_table, ingest_file
 from flows.sources import SOURCES
+
+# Tasks that touch files (or, later, the network) retry with exponential back-off: 1 s, 2 s, 4 s, each stretched
+# or shrunk by up to 50 % jitter so that retries of parallel tasks do not fall in step. Pure compute tasks
+# (marts, validation) do not retry: the same input would fail the same way.
+IO_RETRIES = 3
+IO_BACKOFF = exponential_backoff(backoff_factor=1)
+IO_JITTER = 0.5
 
 
 @dataclass
@@ -75,7 +85,14 @@ def code_version() -> str:
         return __version__
 
 
-@task(name="ingest-file", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE, task_run_name="ingest {path.name}")
+@task(
+    name="ingest-file",
+    retries=IO_RETRIES,
+    retry_delay_seconds=IO_BACKOFF,
+    retry_jitter_factor=IO_JITTER,
+    cache_policy=NONE,
+    task_run_name="ingest {path.name}",
+)
 def ingest_task(con: duckdb.DuckDBPyConnection, path: Path, source: str, run_id: str, inbox: Path) -> BatchResult:
     """Load one file as one batch (retried on I/O errors; the batch transaction makes a retry safe)."""
     return ingest_file(con, path, SOURCES[source], run_id=run_id, inbox=inbox)
@@ -113,7 +130,13 @@ def validate_task(db: Path, run_id: str, docs_dir: Path) -> list[dict]:
     return validate_warehouse(db, run_id, docs_dir)
 
 
-@task(name="write-evidence", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE)
+@task(
+    name="write-evidence",
+    retries=IO_RETRIES,
+    retry_delay_seconds=IO_BACKOFF,
+    retry_jitter_factor=IO_JITTER,
+    cache_policy=NONE,
+)
 def evidence_task(
     con: duckdb.DuckDBPyConnection, record_fields: dict, evidence_dir: Path, created_at: datetime
 ) -> tuple[str, Path]:
@@ -124,7 +147,13 @@ def evidence_task(
     return sha, path
 
 
-@task(name="publish-serving-copy", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE)
+@task(
+    name="publish-serving-copy",
+    retries=IO_RETRIES,
+    retry_delay_seconds=IO_BACKOFF,
+    retry_jitter_factor=IO_JITTER,
+    cache_policy=NONE,
+)
 def publish_task(con: duckdb.DuckDBPyConnection, target: Path) -> str:
     """Publish the dashboard's serving copy atomically."""
     return str(publish(con, target))
@@ -143,13 +172,22 @@ def _open(db: Path, settings: Settings, as_of: datetime) -> duckdb.DuckDBPyConne
     return con
 
 
-@flow(name="concord-pipeline", log_prints=True)
-def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validation: bool = True) -> RunSummary:
+@flow(name="concord-pipeline", log_prints=True, on_failure=[notify_failure])
+def pipeline(
+    inbox: Path, db: Path, as_of: datetime | None = None, run_validation: bool = True, wait_s: float | None = None
+) -> RunSummary:
     """Ingest every inbox file, validate the staged tables, rebuild the marts and publish the serving copy.
 
     ``as_of`` (default: now) is the run's notion of "now": timestamps after it are quarantined as future and
-    SLA status is judged at it.
+    SLA status is judged at it. The run holds the warehouse's writer lock throughout; ``wait_s`` (default: the
+    writer_wait_s setting) is how long it waits for another writer before it fails with WriterBusy.
     """
+    wait = Settings().writer_wait_s if wait_s is None else wait_s
+    with writer_lock(Path(db).resolve(), wait, what="concord-pipeline"):
+        return _run(inbox, db, as_of, run_validation)
+
+
+def _run(inbox: Path, db: Path, as_of: datetime | None, run_validation: bool) -> RunSummary:
     settings = Settings()
     inbox, db = Path(inbox).resolve(), Path(db).resolve()
     started = datetime.now(UTC)
@@ -162,7 +200,8 @@ def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validatio
     con = _open(db, settings, as_of)
     version = code_version()
     con.execute(
-        "INSERT INTO audit.runs VALUES (?, ?, NULL, ?, 'running', ?, ?)",
+        "INSERT INTO audit.runs (run_id, started_at, finished_at, as_of, status, code_version, inbox, kind)"
+        " VALUES (?, ?, NULL, ?, 'running', ?, ?, 'run')",
         [run_id, started, as_of, version, str(inbox)],
     )
     try:

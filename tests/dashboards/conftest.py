@@ -222,7 +222,7 @@ INSERT INTO marts.hotspots VALUES
 
 # The completed run is the one "data as of" must show; the later failed and running ones must be ignored.
 RUNS_SQL = """
-INSERT INTO audit.runs VALUES
+INSERT INTO audit.runs (run_id, started_at, finished_at, as_of, status, code_version, inbox) VALUES
   ('run-0001', '2025-01-20 00:05:00+00', '2025-01-20 00:10:00+00', '2025-01-20 00:00:00+00', 'completed', 'test', 'inbox'),
   ('run-0002', '2025-01-21 00:05:00+00', '2025-01-21 00:06:00+00', '2025-01-21 00:00:00+00', 'failed', 'test', 'inbox'),
   ('run-0003', '2025-01-22 00:05:00+00', NULL, '2025-01-22 00:00:00+00', 'running', 'test', 'inbox');

@@ -50,7 +50,7 @@ class Pipeline:
             [extra],
         )
         self.con.execute(
-            "INSERT INTO audit.runs VALUES (?, now(), now(), '2025-01-21 00:00:00+00', 'completed', 'test', 'inbox')",
+            "INSERT INTO audit.runs (run_id, started_at, finished_at, as_of, status, code_version, inbox) VALUES (?, now(), now(), '2025-01-21 00:00:00+00', 'completed', 'test', 'inbox')",
             [f"run-{1000 + run}"],
         )
         started = time.perf_counter()
