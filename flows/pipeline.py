@@ -26,8 +26,8 @@ from flows import parsing
 from flows.ingest import BatchResult, ensure_raw_table, ingest_file
 from flows.sources import SOURCES
 
-# Tasks that touch files (or, later, the network) retry with exponential back-off: 1 s, 2 s, 4 s, each stretched
-# or shrunk by up to 50 % jitter so that retries of parallel tasks do not fall in step. Pure compute tasks
+# Tasks that touch files (or, later, the network) retry with exponential back-off: 1 s, 2 s, 4 s, each varied by
+# Prefect's jitter (factor 0.5: between about 0.6x and 1.5x) so that retries of parallel tasks do not fall in step. Pure compute tasks
 # (marts, validation) do not retry: the same input would fail the same way.
 IO_RETRIES = 3
 IO_BACKOFF = exponential_backoff(backoff_factor=1)
