@@ -34,6 +34,7 @@ app = typer.Typer(
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+MAX_LISTED = 20  # validation failures listed by `concord status`
 EXIT_BUSY = 3  # another writer holds the warehouse (exit 2 is a usage error, 1 a failed check)
 
 if TYPE_CHECKING:
@@ -314,13 +315,13 @@ def report(
     The results are stored in audit.validations under a run id "report-<timestamp>"; like every writer it
     waits up to --wait seconds for another writer, then exits 3.
     """
-    from expectations.validate import validate_warehouse
-
     settings = Settings()
     db = _existing_db(db or settings.db_path)
     docs_dir = (settings.home / "reports" / "data_docs").resolve()
     run_id = f"report-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     with _writer(db, wait, f"concord report {run_id}"):
+        from expectations.validate import validate_warehouse  # after the lock: a busy warehouse answers at once
+
         results = validate_warehouse(db, run_id, docs_dir)
     for r in results:
         verdict = "passed" if r["success"] else f"{r['failed']} of {r['evaluated']} expectations failed"
@@ -433,10 +434,12 @@ def status(
     failures = report.validation_failures
     if failures.height:
         typer.echo(f"Validation failures in {failures['run_id'][0]}:")
-        for row in failures.iter_rows(named=True):
+        for row in failures.head(MAX_LISTED).iter_rows(named=True):
             column = f".{row['column_name']}" if row["column_name"] else ""
             count = f" ({row['unexpected_count']:,} rows)" if row["unexpected_count"] is not None else ""
             typer.echo(f"  {row['suite_name']}: {row['expectation_type']} on {row['table_name']}{column}{count}")
+        if failures.height > MAX_LISTED:
+            typer.echo(f"  … and {failures.height - MAX_LISTED} more (dashboard: data quality page)")
     else:
         typer.echo("Validation failures: none in the latest validation run.")
     if report.failed_runs.height:

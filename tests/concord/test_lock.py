@@ -150,6 +150,7 @@ def test_cli_writers_exit_3_with_one_line_when_the_warehouse_is_busy(
     for args in (
         ["run", "--inbox", str(inbox), "--db", str(db), "--wait", "0.3"],
         ["backfill", "--from", "2026-10-01", "--to", "2026-10-31", "--db", str(db), "--wait", "0"],
+        ["report", "--db", str(db), "--wait", "0"],
         ["reset", "--yes", "--wait", "0"],
     ):
         result = runner.invoke(app, args)

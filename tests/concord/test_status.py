@@ -71,10 +71,20 @@ def test_status_exits_1_when_the_last_run_failed(served: dict, tmp_path: Path) -
             "INSERT INTO audit.runs (run_id, started_at, finished_at, as_of, status, code_version, inbox, kind) "
             "VALUES ('run-broken', now(), now(), now(), 'failed', 'test', 'inbox', 'run')"
         )
+        con.execute(
+            "INSERT INTO audit.validations (run_id, validated_at, suite_name, table_name, expectation_type, "
+            "column_name, success, unexpected_count) VALUES "
+            "('run-broken', now(), 'cases', 'staging.cases', 'expect_column_values_to_not_be_null', 'url', false, 12), "
+            "('run-broken', now(), 'cases', 'staging.cases', 'expect_table_row_count_to_be_between', NULL, true, NULL)"
+        )
     result = concord("status", "--serving", str(serving), env=served["env"])
     assert result.returncode == 1
     assert result.stdout.startswith("Last run: run-broken (run) FAILED")
     assert "  run-broken (run) started " in result.stdout
+    assert (
+        "Validation failures in run-broken:\n  cases: expect_column_values_to_not_be_null on staging.cases.url (12 rows)\n"
+        in result.stdout
+    )
 
 
 def test_a_stale_source_makes_status_unhealthy(served: dict) -> None:
