@@ -17,10 +17,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -34,6 +36,51 @@ app = typer.Typer(
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+MAX_LISTED = 20  # validation failures listed by `concord status`
+EXIT_BUSY = 3  # another writer holds the warehouse (exit 2 is a usage error, 1 a failed check)
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+WaitOption = Annotated[
+    float | None,
+    typer.Option(
+        "--wait",
+        help="Seconds to wait for another writer of the warehouse to finish (default: CONCORD_WRITER_WAIT_S, 0).",
+    ),
+]
+
+
+@contextmanager
+def _writer(db: Path, wait_s: float | None, what: str) -> Iterator[None]:
+    """Hold the warehouse's writer lock; if another writer keeps it past the wait, say who in one line, exit 3."""
+    from concord.lock import WriterBusy, writer_lock
+
+    wait = Settings().writer_wait_s if wait_s is None else wait_s
+    try:
+        with writer_lock(db.resolve(), wait, what=what):
+            yield
+    except WriterBusy as busy:
+        typer.echo(f"concord: {busy}", err=True)
+        raise typer.Exit(EXIT_BUSY) from None
+
+
+def _progress() -> Progress:
+    """A rich progress bar on stderr, drawn only on a terminal, so that logs and pipes stay clean."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[step]}"),
+        console=console,
+        disable=not console.is_terminal,
+        transient=True,
+    )
 
 
 def _prefect_environment(settings: Settings) -> None:
@@ -75,7 +122,13 @@ def generate(
         raise typer.BadParameter("scale must be tiny, small or medium", param_hint="--scale")
     last_day = date.fromisoformat(end) if end else _yesterday_local()
     started = time.perf_counter()
-    manifest = write_demo(out, scale=scale, seed=seed, end=last_day, bad_share=bad_share)  # type: ignore[arg-type]
+    with _progress() as bar:
+        task = bar.add_task("Writing the demo inbox", total=None, step="simulating the year …")
+
+        def wrote(name: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, step=name)
+
+        manifest = write_demo(out, scale=scale, seed=seed, end=last_day, bad_share=bad_share, progress=wrote)  # type: ignore[arg-type]
     files = manifest.get("files", [])
     typer.echo(
         f"Wrote {len(files)} files to {out} in {time.perf_counter() - started:.1f} s (scale {scale}, seed {seed})."
@@ -94,8 +147,13 @@ def run(
     db: Annotated[Path | None, typer.Option(help="DuckDB warehouse file.")] = None,
     as_of: Annotated[str | None, typer.Option(help="The run's 'now' (ISO 8601; local time if no offset).")] = None,
     validate: Annotated[bool, typer.Option(help="Run the Great Expectations suites.")] = True,
+    wait: WaitOption = None,
 ) -> None:
-    """Run the pipeline flow once: ingest the inbox, validate, rebuild the marts, publish the serving copy."""
+    """Run the pipeline flow once: ingest the inbox, validate, rebuild the marts, publish the serving copy.
+
+    One writer at a time: if another run, backfill or report holds the warehouse, wait up to --wait seconds,
+    then exit 3 naming the holder.
+    """
     settings = Settings()
     inbox = inbox or settings.inbox_path
     db = db or settings.db_path
@@ -105,15 +163,18 @@ def run(
     if settings.hmac_key is None:
         typer.echo("CONCORD_HMAC_KEY is not set: account handles cannot be pseudonymised. Set it and retry.", err=True)
         raise typer.Exit(2)
-    _run_pipeline(settings, inbox, db, _parse_as_of(as_of), validate)
+    _run_pipeline(settings, inbox, db, _parse_as_of(as_of), validate, wait)
 
 
-def _run_pipeline(settings: Settings, inbox: Path, db: Path, as_of: datetime | None, validate: bool) -> None:
-    _prefect_environment(settings)
-    from flows.pipeline import pipeline
+def _run_pipeline(
+    settings: Settings, inbox: Path, db: Path, as_of: datetime | None, validate: bool, wait: float | None = None
+) -> None:
+    with _writer(db, wait, "concord run"):
+        _prefect_environment(settings)
+        from flows.pipeline import pipeline
 
-    started = time.perf_counter()
-    summary = pipeline(inbox=inbox, db=db, as_of=as_of, run_validation=validate)
+        started = time.perf_counter()
+        summary = pipeline(inbox=inbox, db=db, as_of=as_of, run_validation=validate)
     totals = summary.counts()
     typer.echo(
         f"Run {summary.run_id} finished in {time.perf_counter() - started:.1f} s: "
@@ -441,22 +502,163 @@ def _describe(deployment: Any) -> str:
 @app.command()
 def report(
     db: Annotated[Path | None, typer.Option(help="DuckDB warehouse file.")] = None,
+    wait: WaitOption = None,
 ) -> None:
     """Validate the warehouse now and build the Great Expectations Data Docs (static HTML) for auditors.
 
-    The results are stored in audit.validations under a run id "report-<timestamp>".
+    The results are stored in audit.validations under a run id "report-<timestamp>"; like every writer it
+    waits up to --wait seconds for another writer, then exits 3.
     """
-    from expectations.validate import validate_warehouse
-
     settings = Settings()
     db = _existing_db(db or settings.db_path)
     docs_dir = (settings.home / "reports" / "data_docs").resolve()
     run_id = f"report-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-    results = validate_warehouse(db, run_id, docs_dir)
+    with _writer(db, wait, f"concord report {run_id}"):
+        from expectations.validate import validate_warehouse  # after the lock: a busy warehouse answers at once
+
+        results = validate_warehouse(db, run_id, docs_dir)
     for r in results:
         verdict = "passed" if r["success"] else f"{r['failed']} of {r['evaluated']} expectations failed"
         typer.echo(f"  {r['suite']:<28} v{r['suite_version']:<6} {verdict}")
     typer.echo(f"Data Docs ({run_id}): {docs_dir / 'index.html'}")
+
+
+def _parse_day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option) from None
+
+
+@app.command()
+def backfill(
+    date_from: Annotated[str, typer.Option("--from", help="First local day of the range (YYYY-MM-DD).")],
+    date_to: Annotated[str, typer.Option("--to", help="Last local day of the range, included (YYYY-MM-DD).")],
+    db: Annotated[Path | None, typer.Option(help="DuckDB warehouse file.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Judge SLA status and backlog at this time (ISO 8601; default now).")
+    ] = None,
+    wait: WaitOption = None,
+) -> None:
+    """Recompute the marts for the local days FROM..TO from the current staging tables, idempotently.
+
+    Nothing is ingested. The marts are recomputed from staging as of --as-of (default now), and in each mart
+    only the rows of the range are replaced, in one transaction: day-grained marts (kpi_daily, backlog_daily,
+    hotspots) by local day; case-grained marts (case_facts, handoffs, platform_requests,
+    public_response_coverage) for the cases detected in the range; recurrence by the local day of the first
+    enforcement. Rows outside the range are not touched. The backfill is recorded like a run (audit.runs with
+    flow 'concord-backfill', an evidence record, a new serving copy, a Prefect flow run 'concord-backfill').
+    Details: docs/operations.md.
+    """
+    first, last = _parse_day(date_from, "--from"), _parse_day(date_to, "--to")
+    if first > last:
+        raise typer.BadParameter(f"--from {first} is after --to {last}", param_hint="--from")
+    try:
+        at = _parse_as_of(as_of)
+    except ValueError:
+        raise typer.BadParameter(f"{as_of!r} is not an ISO 8601 time", param_hint="--as-of") from None
+    settings = Settings()
+    db = _existing_db(db or settings.db_path)
+    with _writer(db, wait, "concord backfill"):
+        _prefect_environment(settings)
+        from flows.backfill import STEPS, reporting_progress
+        from flows.backfill import backfill as backfill_flow
+
+        started = time.perf_counter()
+        with _progress() as bar:
+            task = bar.add_task(f"Backfill {first} to {last}", total=len(STEPS), step="")
+            with reporting_progress(lambda step: bar.update(task, advance=1, step=step)):
+                summary = backfill_flow(date_from=first, date_to=last, db=db, as_of=at)
+    typer.echo(
+        f"Backfill {summary.run_id} of {first} to {last} (as of {summary.as_of.isoformat()}) finished in "
+        f"{time.perf_counter() - started:.1f} s; rows replaced: "
+        + ", ".join(f"{table.removeprefix('marts.')} {rows:,}" for table, rows in summary.marts.items())
+    )
+    typer.echo(f"Dashboard copy: {summary.serving}")
+
+
+@app.command()
+def status(
+    db: Annotated[Path | None, typer.Option(help="DuckDB warehouse file (only its serving copy is read).")] = None,
+    serving: Annotated[
+        Path | None, typer.Option(help="Serving copy to read; default the one next to the warehouse.")
+    ] = None,
+) -> None:
+    """Print the last run, freshness per source, the latest validation failures and recent failed runs.
+
+    Reads the dashboard's serving copy, never the warehouse (a running writer may hold it). When
+    PREFECT_API_URL is set, also lists the last Prefect flow runs and the next scheduled ones (3 s timeout).
+    Exit code 0 when healthy, 1 when the last run failed or a source is stale, 2 when there is no serving copy.
+    """
+    from concord.status import open_serving, prefect_runs, read_status
+
+    settings = Settings()
+    path = serving or serving_path(db or settings.db_path)
+    if not path.is_file():
+        typer.echo(f"No serving copy at {path}. Run the pipeline first (`concord run`).", err=True)
+        raise typer.Exit(2)
+    tz = ZoneInfo(settings.local_tz)
+    con = open_serving(path)
+    try:
+        report = read_status(con, datetime.now(UTC))
+    finally:
+        con.close()
+
+    def when(value: datetime | None) -> str:
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %z") if value else "-"
+
+    last = report.last_run
+    if last is None:
+        typer.echo("Last run: none recorded.")
+    else:
+        duration = f"{last['duration_s']:.1f} s" if last["duration_s"] is not None else "still running"
+        typer.echo(
+            f"Last run: {last['run_id']} ({last['flow']}) {last['status'].upper()}, started {when(last['started_at'])}, "
+            f"{duration}, as of {when(last['as_of'])}"
+        )
+        typer.echo(
+            f"  files: {last['files_loaded']} loaded, {last['files_rejected']} rejected, {last['files_skipped']} skipped; "
+            f"rows: {last['rows_in']:,} in = {last['rows_loaded']:,} loaded + {last['rows_quarantined']:,} quarantined"
+        )
+    typer.echo("Freshness (newest loaded batch):")
+    for row in report.freshness.iter_rows(named=True):
+        age = f"{row['age_days']:.1f} d old" if row["age_days"] is not None else "never loaded"
+        verdict = "STALE" if row["stale"] else "ok"
+        typer.echo(f"  {row['source']:<18} {verdict:<6} {age} (limit {row['limit_days']:g} d)")
+    failures = report.validation_failures
+    if failures.height:
+        typer.echo(f"Validation failures in {failures['run_id'][0]}:")
+        for row in failures.head(MAX_LISTED).iter_rows(named=True):
+            column = f".{row['column_name']}" if row["column_name"] else ""
+            count = f" ({row['unexpected_count']:,} rows)" if row["unexpected_count"] is not None else ""
+            typer.echo(f"  {row['suite_name']}: {row['expectation_type']} on {row['table_name']}{column}{count}")
+        if failures.height > MAX_LISTED:
+            typer.echo(f"  … and {failures.height - MAX_LISTED} more (dashboard: data quality page)")
+    else:
+        typer.echo("Validation failures: none in the latest validation run.")
+    if report.failed_runs.height:
+        typer.echo("Recent failed runs:")
+        for row in report.failed_runs.iter_rows(named=True):
+            typer.echo(f"  {row['run_id']} ({row['flow']}) started {when(row['started_at'])}")
+    else:
+        typer.echo("Recent failed runs: none.")
+    api_url = os.environ.get("PREFECT_API_URL")
+    if api_url:
+        runs = prefect_runs(api_url)
+        if "error" in runs:
+            typer.echo(f"Prefect: {runs['error']}.")
+        else:
+            typer.echo(f"Prefect ({api_url}) last flow runs:")
+            for run in runs["recent"] or [{"flow": "none", "name": "", "state": "", "start": None, "duration_s": None}]:
+                seconds = f", {run['duration_s']:.1f} s" if run["duration_s"] is not None else ""
+                typer.echo(f"  {run['flow']} {run['name']} {run['state']} {run['start'] or ''}{seconds}".rstrip())
+            typer.echo("Prefect next scheduled runs:" if runs["scheduled"] else "Prefect next scheduled runs: none.")
+            for run in runs["scheduled"]:
+                typer.echo(f"  {run['flow']} {run['name']} at {run['start']}")
+    else:
+        typer.echo("Prefect: PREFECT_API_URL is not set (no server to ask).")
+    if not report.healthy:
+        raise typer.Exit(1)
 
 
 def _existing_db(db: Path) -> Path:
@@ -508,11 +710,14 @@ def verify(
 @app.command()
 def reset(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
+    wait: WaitOption = None,
 ) -> None:
-    """Delete the embedded default folder (warehouse, demo inbox, reports)."""
-    home = Settings().home
+    """Delete the embedded default folder (warehouse, demo inbox, reports); never while a writer is running."""
+    settings = Settings()
+    home = settings.home
     if home.exists() and (yes or typer.confirm(f"Delete {home}?")):
-        shutil.rmtree(home)
+        with _writer(settings.db_path, wait, "concord reset"):
+            shutil.rmtree(home)
         typer.echo(f"Deleted {home}.")
 
 

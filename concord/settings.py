@@ -80,6 +80,17 @@ class Settings(BaseSettings):
         "so that a perfectly steady history does not flag every small change.",
     )
 
+    writer_wait_s: float = Field(
+        0.0,
+        description="Seconds a writer (run, backfill, report, reset) waits for another writer to finish before it "
+        "gives up with a message naming the holder; 0 gives up at once.",
+    )
+    failure_webhook_url: SecretStr | None = Field(
+        None,
+        description="URL that receives a small JSON POST when a pipeline or backfill flow run fails (it may carry "
+        "a token, so it is never logged).",
+    )
+
     @property
     def db_path(self) -> Path:
         return self.db or self.home / "concord.duckdb"

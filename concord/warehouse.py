@@ -297,6 +297,14 @@ CREATE TABLE IF NOT EXISTS marts.kpi_daily (
 );
 """
 
+# Columns added after a table first shipped: ADD COLUMN IF NOT EXISTS migrates an older warehouse in place the
+# next time a writer opens it (ensure_schema), and is a no-op on a new one.
+MIGRATIONS_SQL = """
+-- date_from/date_to: the local-date range a backfill (flow concord-backfill) recomputed (NULL for other runs).
+ALTER TABLE audit.runs ADD COLUMN IF NOT EXISTS date_from DATE;
+ALTER TABLE audit.runs ADD COLUMN IF NOT EXISTS date_to DATE;
+"""
+
 
 def connect(path: str | os.PathLike[str] = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse with the session settings every query relies on (UTC, no progress bar)."""
@@ -309,5 +317,6 @@ def connect(path: str | os.PathLike[str] = ":memory:", *, read_only: bool = Fals
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every schema and table of the contract that does not exist yet."""
+    """Create every schema and table of the contract that does not exist yet; add the columns added since."""
     con.execute(SCHEMA_SQL)
+    con.execute(MIGRATIONS_SQL)

@@ -7,40 +7,21 @@ wrappers cache by :class:`data.Snapshot`, so a publish invalidates them. Instant
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import duckdb
 import polars as pl
 import streamlit as st
 
-from concord.settings import Settings
+# Freshness lives in concord.freshness (shared with `concord status`); re-exported for the pages and tests.
+from concord.freshness import FreshnessLimits as FreshnessLimits
+from concord.freshness import freshness as freshness
+from concord.freshness import freshness_limit as freshness_limit
+from concord.freshness import newest_loaded
 from dashboards.data import Snapshot, read_serving
 
 QUARANTINE_ROW_LIMIT = 1_000  # rows shown (and exported) by the quarantine browser
-
-
-@dataclass(frozen=True)
-class FreshnessLimits:
-    """How old (hours) the newest loaded batch of a source may be before it is stale: per source, and a default."""
-
-    by_source: Mapping[str, float]
-    default_h: float
-
-    @classmethod
-    def from_settings(cls) -> FreshnessLimits:
-        """The configured limits (``CONCORD_FRESHNESS_LIMITS_H``, ``CONCORD_FRESHNESS_DEFAULT_H``)."""
-        settings = Settings()
-        return cls(dict(settings.freshness_limits_h), settings.freshness_default_h)
-
-    def of(self, source: str) -> timedelta:
-        return timedelta(hours=self.by_source.get(source, self.default_h))
-
-
-def freshness_limit(source: str, limits: FreshnessLimits | None = None) -> timedelta:
-    """The freshness limit of ``source`` (configured limits unless ``limits`` is given)."""
-    return (limits or FreshnessLimits.from_settings()).of(source)
 
 
 # --- data quality -------------------------------------------------------------------------------------
@@ -219,47 +200,6 @@ def latest_volume_checks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         ORDER BY status <> 'anomalous', source
         """
     ).pl()
-
-
-def newest_loaded(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
-    """Per source with a loaded batch: the newest ``loaded_at``."""
-    rows = con.execute(
-        "SELECT source, max(loaded_at) FROM audit.batches WHERE status = 'loaded' GROUP BY source"
-    ).fetchall()
-    return {str(source): loaded_at for source, loaded_at in rows}
-
-
-def freshness(newest: dict[str, datetime], now: datetime, limits: FreshnessLimits | None = None) -> pl.DataFrame:
-    """Per source (the configured ones and any other with batches): newest load, age and limit in days, stale flag.
-
-    A source that never loaded a batch is stale. ``limits`` defaults to the configured ones (concord/settings.py).
-    """
-    limits = limits or FreshnessLimits.from_settings()
-    sources = sorted(set(limits.by_source) | set(newest))
-    rows = []
-    for source in sources:
-        loaded = newest.get(source)
-        limit = limits.of(source)
-        age = now - loaded if loaded is not None else None
-        rows.append(
-            {
-                "source": source,
-                "newest_loaded_at": loaded,
-                "age_days": age / timedelta(days=1) if age is not None else None,
-                "limit_days": limit / timedelta(days=1),
-                "stale": age is None or age > limit,
-            }
-        )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "source": pl.String,
-            "newest_loaded_at": pl.Datetime("us", "UTC"),
-            "age_days": pl.Float64,
-            "limit_days": pl.Float64,
-            "stale": pl.Boolean,
-        },
-    )
 
 
 # --- cached loaders -----------------------------------------------------------------------------------

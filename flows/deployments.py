@@ -4,7 +4,9 @@
 |---|---|---|
 | ``concord-ingest/scheduled`` | every ``ingest_every_minutes`` (15) | new inbox files → staging/quarantine, validate, publish |
 | ``concord-metrics/scheduled`` | ``metrics_cron`` (hourly) | rebuild the marts as of now, publish |
-| ``concord-reports/scheduled`` | ``reports_cron`` (06:00 daily) | validate every staged table, rebuild the Data Docs |
+| ``concord-reports/scheduled`` | ``reports_cron`` (06:00 daily) | rebuild the marts, validate staging, marts and
+  batches, rebuild the Data Docs |
+| ``concord-backfill/on-demand`` | none (run on demand) | recompute the marts of a local-date range |
 
 ``python -m flows.deployments`` serves them with ``prefect.serve`` (one flow run at a time, so the runner is the
 warehouse's only writer); ``prefect.yaml`` at the repository root declares the same deployments for a work pool
@@ -14,8 +16,6 @@ parameters: each run resolves them from the ``CONCORD_*`` settings of the proces
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from datetime import datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron, Interval
 
 from concord.settings import Settings
+from flows.backfill import backfill
 from flows.pipeline import build_reports, ingest_inbox, refresh_metrics
 
 TAGS = ["concord"]
@@ -33,7 +34,8 @@ RUNNER_LIMIT = 1
 
 
 def deployments(settings: Settings) -> list[RunnerDeployment]:
-    """The scheduled deployments, plus the on-demand backfill when its flow is present."""
+    """The scheduled deployments, plus the backfill, run on demand (``prefect deployment run
+    concord-backfill/on-demand -p date_from=… -p date_to=…``)."""
     tz = settings.local_tz
 
     def deploy(flow: Flow[Any, Any], name: str, **kwargs: Any) -> RunnerDeployment:
@@ -52,28 +54,12 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
         deploy(refresh_metrics, "scheduled", schedules=[Cron(settings.metrics_cron, timezone=tz)]),
         deploy(build_reports, "scheduled", schedules=[Cron(settings.reports_cron, timezone=tz)]),
     ]
-    # --- concord-backfill (issue #5, ops branch): registered on demand once flows/backfill.py exists. At that
-    # merge, also un-comment its block in prefect.yaml (tests/flows/test_deployments.py fails until then).
-    backfill = backfill_flow()
-    if backfill is not None:
-        found.append(deploy(backfill, "on-demand"))
-    return found
+    return [*found, deploy(backfill, "on-demand")]
 
 
 def local_midnight(tz: str) -> datetime:
     """A fixed anchor for the interval schedule, so runs fall on :00, :15, … rather than counting from start-up."""
     return datetime(2026, 1, 1, tzinfo=ZoneInfo(tz))
-
-
-def backfill_flow() -> Flow[Any, Any] | None:
-    """The ``concord-backfill`` flow of ``flows/backfill.py``, or None while that module does not exist."""
-    if importlib.util.find_spec("flows.backfill") is None:
-        return None
-    module = importlib.import_module("flows.backfill")
-    flows = [value for value in vars(module).values() if isinstance(value, Flow) and value.name == "concord-backfill"]
-    if len(flows) != 1:
-        raise LookupError("flows/backfill.py defines no flow named concord-backfill")
-    return flows[0]
 
 
 def main() -> None:

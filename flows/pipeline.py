@@ -19,13 +19,23 @@ from pathlib import Path
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.tasks import exponential_backoff
 
+from concord.lock import writer_lock
+from concord.notify import notify_failure
 from concord.serving import publish
 from concord.settings import Settings, serving_path
 from concord.warehouse import connect, ensure_schema
 from flows import parsing
 from flows.ingest import BatchResult, ensure_raw_table, ingest_file
 from flows.sources import SOURCES
+
+# Tasks that touch files (or, later, the network) retry with exponential back-off: 1 s, 2 s, 4 s, each varied by
+# Prefect's jitter (factor 0.5: between about 0.6x and 1.5x) so that retries of parallel tasks do not fall in step. Pure compute tasks
+# (marts, validation) do not retry: the same input would fail the same way.
+IO_RETRIES = 3
+IO_BACKOFF = exponential_backoff(backoff_factor=1)
+IO_JITTER = 0.5
 
 
 @dataclass
@@ -80,7 +90,14 @@ def code_version() -> str:
         return __version__
 
 
-@task(name="ingest-file", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE, task_run_name="ingest {path.name}")
+@task(
+    name="ingest-file",
+    retries=IO_RETRIES,
+    retry_delay_seconds=IO_BACKOFF,
+    retry_jitter_factor=IO_JITTER,
+    cache_policy=NONE,
+    task_run_name="ingest {path.name}",
+)
 def ingest_task(con: duckdb.DuckDBPyConnection, path: Path, source: str, run_id: str, inbox: Path) -> BatchResult:
     """Load one file as one batch (retried on I/O errors; the batch transaction makes a retry safe)."""
     return ingest_file(con, path, SOURCES[source], run_id=run_id, inbox=inbox)
@@ -149,7 +166,13 @@ def validate_task(db: Path, run_id: str, docs_dir: Path, with_marts: bool = True
     return validate_warehouse(db, run_id, docs_dir, contracts)
 
 
-@task(name="write-evidence", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE)
+@task(
+    name="write-evidence",
+    retries=IO_RETRIES,
+    retry_delay_seconds=IO_BACKOFF,
+    retry_jitter_factor=IO_JITTER,
+    cache_policy=NONE,
+)
 def evidence_task(
     con: duckdb.DuckDBPyConnection, record_fields: dict, evidence_dir: Path, created_at: datetime
 ) -> tuple[str, Path]:
@@ -160,7 +183,13 @@ def evidence_task(
     return sha, path
 
 
-@task(name="publish-serving-copy", retries=2, retry_delay_seconds=[1, 5], cache_policy=NONE)
+@task(
+    name="publish-serving-copy",
+    retries=IO_RETRIES,
+    retry_delay_seconds=IO_BACKOFF,
+    retry_jitter_factor=IO_JITTER,
+    cache_policy=NONE,
+)
 def publish_task(con: duckdb.DuckDBPyConnection, target: Path) -> str:
     """Publish the dashboard's serving copy atomically."""
     return str(publish(con, target))
@@ -183,18 +212,21 @@ def _open(db: Path, settings: Settings, as_of: datetime) -> duckdb.DuckDBPyConne
 STEPS = ("ingest", "marts", "validate")
 
 
-@flow(name="concord-pipeline", log_prints=True)
-def pipeline(inbox: Path, db: Path, as_of: datetime | None = None, run_validation: bool = True) -> RunSummary:
+@flow(name="concord-pipeline", log_prints=True, on_failure=[notify_failure])
+def pipeline(
+    inbox: Path, db: Path, as_of: datetime | None = None, run_validation: bool = True, wait_s: float | None = None
+) -> RunSummary:
     """Ingest every inbox file, check volumes, rebuild the marts, validate staging and marts, publish the serving copy.
 
     ``as_of`` (default: now) is the run's notion of "now": timestamps after it are quarantined as future and
-    SLA status is judged at it.
+    SLA status is judged at it. The run holds the warehouse's writer lock throughout; ``wait_s`` (default: the
+    writer_wait_s setting) is how long it waits for another writer before it fails with WriterBusy.
     """
     steps = ("ingest", "marts", "validate") if run_validation else ("ingest", "marts")
-    return run_steps("concord-pipeline", steps, Path(inbox), Path(db), as_of)
+    return run_steps("concord-pipeline", steps, Path(inbox), Path(db), as_of, wait_s)
 
 
-@flow(name="concord-ingest", log_prints=True)
+@flow(name="concord-ingest", log_prints=True, on_failure=[notify_failure])
 def ingest_inbox(inbox: Path | None = None, db: Path | None = None, run_validation: bool = True) -> RunSummary:
     """Load the new inbox files, validate the staged tables and publish, so quarantine and reconciliation are
     current; the marts wait for the next ``concord-metrics`` run. Paths default to the settings."""
@@ -203,13 +235,13 @@ def ingest_inbox(inbox: Path | None = None, db: Path | None = None, run_validati
     return run_steps("concord-ingest", steps, inbox or settings.inbox_path, db or settings.db_path, None)
 
 
-@flow(name="concord-metrics", log_prints=True)
+@flow(name="concord-metrics", log_prints=True, on_failure=[notify_failure])
 def refresh_metrics(db: Path | None = None, as_of: datetime | None = None) -> RunSummary:
     """Rebuild the marts from staging as of ``as_of`` (default: now) and publish them."""
     return run_steps("concord-metrics", ("marts",), None, db or Settings().db_path, as_of)
 
 
-@flow(name="concord-reports", log_prints=True)
+@flow(name="concord-reports", log_prints=True, on_failure=[notify_failure])
 def build_reports(db: Path | None = None) -> RunSummary:
     """Rebuild the marts, validate the staged tables, the key marts and audit.batches, and rebuild the Great
     Expectations Data Docs: the daily quality report. The marts are rebuilt first so that their suites judge marts
@@ -218,11 +250,17 @@ def build_reports(db: Path | None = None) -> RunSummary:
 
 
 def run_steps(
-    flow_name: str, steps: Collection[str], inbox: Path | None, db: Path, as_of: datetime | None
+    flow_name: str,
+    steps: Collection[str],
+    inbox: Path | None,
+    db: Path,
+    as_of: datetime | None,
+    wait_s: float | None = None,
 ) -> RunSummary:
     """One run of ``steps`` (in the order of ``STEPS``) inside the calling flow: audit.runs row, evidence, publish.
 
-    ``inbox`` is needed only for the ingest step.
+    ``inbox`` is needed only for the ingest step. The run holds the warehouse's writer lock throughout; ``wait_s``
+    (default: the writer_wait_s setting) is how long it waits for another writer before it fails with WriterBusy.
     """
     unknown = set(steps) - set(STEPS)
     if unknown:
@@ -232,6 +270,13 @@ def run_steps(
     settings = Settings()
     inbox = Path(inbox).resolve() if inbox is not None else None
     db = Path(db).resolve()
+    with writer_lock(db, settings.writer_wait_s if wait_s is None else wait_s, what=flow_name):
+        return _execute(flow_name, steps, inbox, db, as_of, settings)
+
+
+def _execute(
+    flow_name: str, steps: Collection[str], inbox: Path | None, db: Path, as_of: datetime | None, settings: Settings
+) -> RunSummary:
     started = datetime.now(UTC)
     as_of = (as_of or started).astimezone(UTC)
     prefix = "run" if flow_name == "concord-pipeline" else flow_name.removeprefix("concord-")

@@ -23,7 +23,7 @@ PATHS = command_paths(typer.main.get_command(app))
 
 
 def test_the_expected_commands_exist() -> None:
-    assert {("run",), ("report",), ("audit",), ("audit", "verify")} <= set(PATHS)
+    assert {("run",), ("backfill",), ("status",), ("report",), ("audit",), ("audit", "verify")} <= set(PATHS)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "concord")

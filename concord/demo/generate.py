@@ -8,6 +8,7 @@ written one file per source and month (:mod:`concord.demo.writers`). Same (scale
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
@@ -52,12 +53,14 @@ def generate(
     seed: int = 7,
     end: date | None = None,
     bad_share: float = 0.01,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> dict:
     """Write a demo inbox under ``out`` and return the manifest (also written to ``out/manifest.json``).
 
     ``end`` is the last local day (Asia/Ho_Chi_Minh) of the year of data, today's UTC date by default; no
     good timestamp is later than ``end`` 23:59 local. ``bad_share`` of the rows of cases, referrals and
-    platform actions are deliberately bad (each of one counted kind) and must be quarantined.
+    platform actions are deliberately bad (each of one counted kind) and must be quarantined. ``progress`` is
+    called with (file name, files written, files to write) after each file (the CLI's progress bar).
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
@@ -77,22 +80,32 @@ def generate(
     all_referrals = _with_bad(referrals, bad_referrals(referrals, bad_share, seed, period.t_end))
     all_actions = _with_bad(actions, bad_actions(actions, bad_share, seed, period.t_end))
 
-    _clear_previous(out)
-    files = [write_agencies(out)]
-    for i, month in enumerate(period.months()):
-        rows = all_cases.filter(pl.col("month") == month)
-        if rows.height:
-            files.append(write_case_file(out, month, rows, CASE_FILES[i], stream(seed, f"layout-cases-{month}")))
-    for i, (month, rows) in enumerate(_by_month(all_referrals)):
-        fmt = _REFERRAL_FORMATS[i % len(_REFERRAL_FORMATS)]
-        files.append(write_referral_file(out, month, rows, fmt, stream(seed, f"layout-referrals-{month}")))
-    for i, (month, rows) in enumerate(_by_month(all_actions)):
-        fmt = _ACTION_FORMATS[i % len(_ACTION_FORMATS)]
-        files.append(write_action_file(out, month, rows, fmt, stream(seed, f"layout-actions-{month}")))
+    case_months = [(i, m, all_cases.filter(pl.col("month") == m)) for i, m in enumerate(period.months())]
+    case_months = [(i, m, rows) for i, m, rows in case_months if rows.height]
+    referral_months = _by_month(all_referrals)
+    action_months = _by_month(all_actions)
     feed_months = _by_month(published)
+    total = 1 + len(case_months) + len(referral_months) + len(action_months) + len(feed_months)
+    files: list[dict] = []
+
+    def wrote(entry: dict) -> None:
+        files.append(entry)
+        if progress is not None:
+            progress(entry["path"], len(files), total)
+
+    _clear_previous(out)
+    wrote(write_agencies(out))
+    for i, month, rows in case_months:
+        wrote(write_case_file(out, month, rows, CASE_FILES[i], stream(seed, f"layout-cases-{month}")))
+    for i, (month, rows) in enumerate(referral_months):
+        fmt = _REFERRAL_FORMATS[i % len(_REFERRAL_FORMATS)]
+        wrote(write_referral_file(out, month, rows, fmt, stream(seed, f"layout-referrals-{month}")))
+    for i, (month, rows) in enumerate(action_months):
+        fmt = _ACTION_FORMATS[i % len(_ACTION_FORMATS)]
+        wrote(write_action_file(out, month, rows, fmt, stream(seed, f"layout-actions-{month}")))
     atom = {len(feed_months) // 3, 2 * len(feed_months) // 3} if len(feed_months) >= 3 else set()
     for i, (month, rows) in enumerate(feed_months):
-        files.append(write_feed(out, month, rows, atom=i in atom))
+        wrote(write_feed(out, month, rows, atom=i in atom))
 
     manifest = _manifest(scale, seed, bad_share, period, world, files, all_cases, all_referrals, all_actions)
     write_manifest(out, manifest)

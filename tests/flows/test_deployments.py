@@ -18,7 +18,8 @@ from prefect.flows import load_flow_from_entrypoint
 
 import flows.deployments
 from concord.settings import Settings
-from flows.deployments import backfill_flow, deployments
+from flows.backfill import backfill
+from flows.deployments import deployments
 from flows.pipeline import build_reports, ingest_inbox, refresh_metrics
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,7 +31,12 @@ def by_name(settings: Settings) -> dict[str, Any]:
 
 def test_the_default_schedules_are_every_15_minutes_hourly_and_daily_in_local_time() -> None:
     found = by_name(Settings(_env_file=None))  # type: ignore[call-arg]
-    assert set(found) == {"concord-ingest/scheduled", "concord-metrics/scheduled", "concord-reports/scheduled"}
+    assert set(found) == {
+        "concord-ingest/scheduled",
+        "concord-metrics/scheduled",
+        "concord-reports/scheduled",
+        "concord-backfill/on-demand",
+    }
     ingest = found["concord-ingest/scheduled"].schedules[0].schedule
     assert ingest.interval == timedelta(minutes=15)
     assert ingest.timezone == "Asia/Ho_Chi_Minh"
@@ -43,7 +49,7 @@ def test_the_default_schedules_are_every_15_minutes_hourly_and_daily_in_local_ti
     assert [(d.schedules[0].schedule.cron, d.schedules[0].schedule.timezone) for d in
             (found["concord-metrics/scheduled"], found["concord-reports/scheduled"])] == [
         ("0 * * * *", "Asia/Ho_Chi_Minh"), ("0 6 * * *", "Asia/Ho_Chi_Minh")]  # fmt: skip
-    assert all(d.schedules[0].active and not d.paused for d in found.values())
+    assert all(d.schedules[0].active and not d.paused for d in found.values() if d.schedules)
 
 
 def test_schedules_follow_the_settings() -> None:
@@ -54,7 +60,7 @@ def test_schedules_follow_the_settings() -> None:
     assert found["concord-ingest/scheduled"].schedules[0].schedule.interval == timedelta(seconds=6)
     assert found["concord-metrics/scheduled"].schedules[0].schedule.cron == "*/5 * * * *"
     assert found["concord-reports/scheduled"].schedules[0].schedule.cron == "30 7 * * 1"
-    assert {d.schedules[0].schedule.timezone for d in found.values()} == {"UTC"}
+    assert {d.schedules[0].schedule.timezone for d in found.values() if d.schedules} == {"UTC"}
 
 
 def test_the_settings_reject_a_schedule_that_cannot_work() -> None:
@@ -72,7 +78,12 @@ def test_deployments_carry_no_paths_each_run_reads_them_from_its_settings() -> N
 
 
 def test_entrypoints_resolve_to_the_flow_functions() -> None:
-    flows = {"concord-ingest": ingest_inbox, "concord-metrics": refresh_metrics, "concord-reports": build_reports}
+    flows = {
+        "concord-ingest": ingest_inbox,
+        "concord-metrics": refresh_metrics,
+        "concord-reports": build_reports,
+        "concord-backfill": backfill,
+    }
     for deployment in deployments(Settings(_env_file=None)):  # type: ignore[call-arg]
         assert load_flow_from_entrypoint(deployment.entrypoint) is flows[deployment.flow_name]
 
@@ -88,10 +99,9 @@ def test_the_runner_serves_them_one_flow_run_at_a_time(monkeypatch: pytest.Monke
     assert served["args"][0].schedules[0].schedule.interval == timedelta(minutes=5)
 
 
-def test_backfill_is_served_once_its_flow_exists() -> None:
-    backfill = backfill_flow()
-    names = set(by_name(Settings(_env_file=None)))  # type: ignore[call-arg]
-    assert ("concord-backfill/on-demand" in names) == (backfill is not None)
+def test_backfill_is_served_on_demand_without_a_schedule() -> None:
+    served = by_name(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert served["concord-backfill/on-demand"].schedules in (None, [])
 
 
 # --- prefect.yaml ---
@@ -106,10 +116,7 @@ def prefect_yaml() -> dict[str, Any]:
 
 def test_prefect_yaml_declares_the_same_deployments_as_the_code(prefect_yaml: dict[str, Any]) -> None:
     in_code = set(by_name(Settings(_env_file=None)))  # type: ignore[call-arg]
-    assert set(prefect_yaml) == in_code, (
-        "prefect.yaml and flows/deployments.py declare different deployments "
-        "(after merging flows/backfill.py, un-comment its block in prefect.yaml)"
-    )
+    assert set(prefect_yaml) == in_code, "prefect.yaml and flows/deployments.py declare different deployments"
 
 
 def test_prefect_yaml_schedules_are_the_default_settings(prefect_yaml: dict[str, Any]) -> None:
