@@ -242,11 +242,11 @@ def refresh_metrics(db: Path | None = None, as_of: datetime | None = None) -> Ru
 
 
 @flow(name="concord-reports", log_prints=True, on_failure=[notify_failure])
-def build_reports(db: Path | None = None) -> RunSummary:
+def build_reports(db: Path | None = None, as_of: datetime | None = None) -> RunSummary:
     """Rebuild the marts, validate the staged tables, the key marts and audit.batches, and rebuild the Great
     Expectations Data Docs: the daily quality report. The marts are rebuilt first so that their suites judge marts
     of the same staging tables (an ingest since the last metrics run would otherwise fail the cross-table checks)."""
-    return run_steps("concord-reports", ("marts", "validate"), None, db or Settings().db_path, None)
+    return run_steps("concord-reports", ("marts", "validate"), None, db or Settings().db_path, as_of)
 
 
 def run_steps(

@@ -215,7 +215,7 @@ def split_runs(prefect_harness: None, demo_inbox: Path, tmp_path_factory: pytest
                 "batches": served.execute("SELECT count(*) FROM audit.batches").fetchall()[0][0],
             }
         metrics = refresh_metrics(as_of=AS_OF)
-        reports = build_reports()
+        reports = build_reports(as_of=AS_OF)
     return {
         "ingest": ingest,
         "metrics": metrics,
