@@ -21,7 +21,7 @@ from concord.freshness import freshness_limit as freshness_limit
 from concord.freshness import newest_loaded
 from dashboards.data import Snapshot, read_serving
 
-QUARANTINE_ROW_LIMIT = 1_000  # rows shown (and exported) by the quarantine browser
+QUARANTINE_PAGE_ROWS = 1_000  # rows per page of the quarantine browser (shown and exported together)
 
 
 # --- data quality -------------------------------------------------------------------------------------
@@ -140,16 +140,17 @@ def quarantine_reason_counts(con: duckdb.DuckDBPyConnection, f: QuarantineFilter
 
 
 def quarantine_rows(
-    con: duckdb.DuckDBPyConnection, f: QuarantineFilters, limit: int = QUARANTINE_ROW_LIMIT
+    con: duckdb.DuckDBPyConnection, f: QuarantineFilters, page: int = 1, page_rows: int = QUARANTINE_PAGE_ROWS
 ) -> pl.DataFrame:
-    """The matching rows (at most ``limit``): source, batch, row number, reason codes joined, raw row as JSON text."""
+    """One page (1-based) of the matching rows in a stable order: source, batch, row number, reason codes joined,
+    raw row as JSON text."""
     where, params = _quarantine_where(f)
     return con.sql(
         f"""
         SELECT source, batch_id, row_number, array_to_string(reason_codes, ', ') AS reason_codes, raw::VARCHAR AS raw
         FROM quarantine.rows WHERE {where}
         ORDER BY source, batch_id, row_number
-        LIMIT {int(limit)}
+        LIMIT {int(page_rows)} OFFSET {(max(int(page), 1) - 1) * int(page_rows)}
         """,
         params=params,
     ).pl()
@@ -241,8 +242,8 @@ def load_quarantine_reason_counts(snap: Snapshot, f: QuarantineFilters) -> pl.Da
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def load_quarantine_rows(snap: Snapshot, f: QuarantineFilters) -> pl.DataFrame:
-    return read_serving(snap, quarantine_rows, f)
+def load_quarantine_rows(snap: Snapshot, f: QuarantineFilters, page: int, page_rows: int) -> pl.DataFrame:
+    return read_serving(snap, quarantine_rows, f, page, page_rows)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

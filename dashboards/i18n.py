@@ -520,9 +520,12 @@ LABELS: dict[str, dict[str, str]] = {
     "quarantine_reasons_title": {"vi": "Số dòng theo mã lý do", "en": "Rows per reason code"},
     "quarantine_rows_title": {"vi": "Các dòng bị cách ly", "en": "The quarantined rows"},
     "quarantine_shown": {
-        "vi": "Hiển thị {shown} trên tổng số {total} dòng (tối đa {limit}); thu hẹp bộ lọc để xem các dòng khác.",
-        "en": "Showing {shown} of {total} rows (at most {limit}); narrow the filters to see the others.",
+        "vi": "Dòng {first}–{last} trên tổng số {total} (trang {page}/{pages}, mỗi trang {per_page} dòng; "
+        "tệp xuất gồm trang đang xem).",
+        "en": "Rows {first}–{last} of {total} (page {page} of {pages}, {per_page} rows a page; "
+        "the export holds the page shown).",
     },
+    "quarantine_page": {"vi": "Trang", "en": "Page"},
     "col_row_number": {"vi": "Số dòng trong tệp", "en": "Row number"},
     "col_reason_codes": {"vi": "Mã lý do", "en": "Reason codes"},
     "col_raw": {"vi": "Dòng gốc (JSON)", "en": "Raw row (JSON)"},

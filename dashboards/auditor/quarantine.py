@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import polars as pl
 import streamlit as st
@@ -38,7 +40,6 @@ filters = audit_data.QuarantineFilters(
 with components.read_errors_shown(page.snap, lang):
     total = audit_data.load_quarantine_count(page.snap, filters)
     reasons = audit_data.load_quarantine_reason_counts(page.snap, filters)
-    rows = audit_data.load_quarantine_rows(page.snap, filters)
 
 tiles = [
     ("kpi_quarantined", i18n.fmt_int(total, lang)),
@@ -66,13 +67,28 @@ components.chart_and_table(
 )
 
 st.subheader(i18n.t("quarantine_rows_title", lang))
+per_page = audit_data.QUARANTINE_PAGE_ROWS
+pages = max(math.ceil(total / per_page), 1)
+page_number = 1
+if st.session_state.get("quarantine_page", 1) > pages:  # narrower filters since the page was picked
+    st.session_state["quarantine_page"] = pages
+if pages > 1:  # every quarantined row is reachable, a page at a time
+    page_number = int(
+        st.number_input(i18n.t("quarantine_page", lang), min_value=1, max_value=pages, value=1, key="quarantine_page")
+    )
+with components.read_errors_shown(page.snap, lang):
+    rows = audit_data.load_quarantine_rows(page.snap, filters, page_number, per_page)
+first = (page_number - 1) * per_page + 1 if rows.height else 0
 st.caption(
     i18n.t(
         "quarantine_shown",
         lang,
-        shown=i18n.fmt_int(rows.height, lang),
+        first=i18n.fmt_int(first, lang),
+        last=i18n.fmt_int(first + rows.height - 1 if rows.height else 0, lang),
         total=i18n.fmt_int(total, lang),
-        limit=i18n.fmt_int(audit_data.QUARANTINE_ROW_LIMIT, lang),
+        page=i18n.fmt_int(page_number, lang),
+        pages=i18n.fmt_int(pages, lang),
+        per_page=i18n.fmt_int(per_page, lang),
     )
 )
 components.table_with_exports(

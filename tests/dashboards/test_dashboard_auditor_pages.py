@@ -105,6 +105,36 @@ def test_quarantine_rows_and_reason_counts(serving_db: Path) -> None:
     assert '"platform":"=cmd"' in rows["Raw row (JSON)"].to_list()[2].replace(" ", "")
 
 
+def test_every_quarantined_row_is_reachable_a_page_at_a_time(serving_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit_data, "QUARANTINE_PAGE_ROWS", 3)  # 4 rows → 2 pages
+    at = open_page("quarantine", "en")
+    first_page = table(at, "Source")
+    assert first_page.height == 3
+
+    at.number_input(key="quarantine_page").set_value(2).run()
+
+    second_page = table(at, "Source")
+    assert second_page.height == 1
+    assert not at.exception
+    seen = pl.concat([first_page, second_page]).select("Batch", "Row number").rows()
+    assert len(set(seen)) == 4
+    assert any("Rows 4–4 of 4 (page 2 of 2" in c.value for c in at.caption)
+
+
+def test_a_picked_page_beyond_the_filtered_rows_falls_back_to_the_last(
+    serving_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit_data, "QUARANTINE_PAGE_ROWS", 1)  # 4 rows → 4 pages
+    at = open_page("quarantine", "en")
+    at.number_input(key="quarantine_page").set_value(4).run()
+
+    at.multiselect(key="quarantine_sources").select("cases").run()  # 2 rows → 2 pages
+
+    assert not at.exception
+    assert at.number_input(key="quarantine_page").value == 2
+    assert table(at, "Source").height == 1
+
+
 def test_reconciliation_tables(serving_db: Path) -> None:
     at = open_page("reconciliation", "en")
 
