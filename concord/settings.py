@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         description="Seconds a writer (run, backfill, report, reset) waits for another writer to finish before it "
         "gives up with a message naming the holder; 0 gives up at once.",
     )
+    scheduled_writer_wait_s: float = Field(
+        900.0,
+        description="Seconds a scheduled run (concord-ingest, -metrics, -reports) waits for another writer, such as a "
+        "`concord run` or backfill started by hand, before it fails with a message naming the holder.",
+    )
     failure_webhook_url: SecretStr | None = Field(
         None,
         description="URL that receives a small JSON POST when a pipeline or backfill flow run fails (it may carry "

@@ -232,13 +232,23 @@ def ingest_inbox(inbox: Path | None = None, db: Path | None = None, run_validati
     current; the marts wait for the next ``concord-metrics`` run. Paths default to the settings."""
     settings = Settings()
     steps = ("ingest", "validate") if run_validation else ("ingest",)
-    return run_steps("concord-ingest", steps, inbox or settings.inbox_path, db or settings.db_path, None)
+    return run_steps(
+        "concord-ingest",
+        steps,
+        inbox or settings.inbox_path,
+        db or settings.db_path,
+        None,
+        settings.scheduled_writer_wait_s,
+    )
 
 
 @flow(name="concord-metrics", log_prints=True, on_failure=[notify_failure])
 def refresh_metrics(db: Path | None = None, as_of: datetime | None = None) -> RunSummary:
     """Rebuild the marts from staging as of ``as_of`` (default: now) and publish them."""
-    return run_steps("concord-metrics", ("marts",), None, db or Settings().db_path, as_of)
+    settings = Settings()
+    return run_steps(
+        "concord-metrics", ("marts",), None, db or settings.db_path, as_of, settings.scheduled_writer_wait_s
+    )
 
 
 @flow(name="concord-reports", log_prints=True, on_failure=[notify_failure])
@@ -246,7 +256,9 @@ def build_reports(db: Path | None = None, as_of: datetime | None = None) -> RunS
     """Rebuild the marts, validate the staged tables, the key marts and audit.batches, and rebuild the Great
     Expectations Data Docs: the daily quality report. The marts are rebuilt first so that their suites judge marts
     of the same staging tables (an ingest since the last metrics run would otherwise fail the cross-table checks)."""
-    return run_steps("concord-reports", ("marts", "validate"), None, db or Settings().db_path, as_of)
+    settings = Settings()
+    steps = ("marts", "validate")
+    return run_steps("concord-reports", steps, None, db or settings.db_path, as_of, settings.scheduled_writer_wait_s)
 
 
 def run_steps(

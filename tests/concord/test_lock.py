@@ -158,3 +158,25 @@ def test_cli_writers_exit_3_with_one_line_when_the_warehouse_is_busy(
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and f"pid {holder_process.pid}" in lines[0], result.stderr
     assert tmp_path.is_dir() and inbox.is_dir(), "reset must not delete anything while a writer runs"
+
+
+@pytest.mark.prefect
+def test_a_scheduled_run_waits_for_a_writer_started_by_hand(
+    prefect_harness: None, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A `concord run` by hand holds the warehouse when the hourly metrics run fires: the scheduled run waits for it
+    # (scheduled_writer_wait_s) instead of failing at once, as a writer started by hand would (writer_wait_s = 0).
+    from flows.pipeline import refresh_metrics
+
+    monkeypatch.setenv("CONCORD_HMAC_KEY", "lock-test-key")
+    monkeypatch.setenv("CONCORD_HOME", str(db.parent))
+    monkeypatch.setenv("CONCORD_WRITER_WAIT_S", "0")
+    monkeypatch.setenv("CONCORD_SCHEDULED_WRITER_WAIT_S", "60")
+    process = hold(db, 2.0)
+    started = time.monotonic()
+
+    summary = refresh_metrics(db=db)
+
+    assert process.wait(timeout=30) == 0
+    assert time.monotonic() - started >= 1.5
+    assert summary.marts and summary.run_id.startswith("metrics-")
