@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: the per-source volume checks of the run ("volume")
 _BATCH_COLUMNS = (
     "batch_id",
     "source",
@@ -78,6 +78,7 @@ def build_record(
     validation: Sequence[Mapping[str, Any]],
     marts: Mapping[str, int],
     previous_sha256: str | None,
+    volume: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The evidence record of one run (JSON-ready: text, integers, booleans and nulls only)."""
     files: list[dict[str, Any]] = sorted(
@@ -114,6 +115,18 @@ def build_record(
         "totals": totals,
         "suites": suites,
         "marts": {table: int(rows) for table, rows in sorted(marts.items())},
+        "volume": sorted(
+            (
+                {
+                    "source": v["source"],
+                    "status": v["status"],
+                    "rows_loaded": int(v["rows_loaded"]),
+                    "reason": v.get("reason"),
+                }
+                for v in volume
+            ),
+            key=lambda v: v["source"],
+        ),
         "previous_sha256": previous_sha256,
     }
 

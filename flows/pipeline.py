@@ -340,6 +340,7 @@ def _execute(
             "code_version": version,
             "validation": summary.validation,
             "marts": summary.marts,
+            "volume": summary.volume,
         }
         summary.evidence_sha256, evidence_file = evidence_task(
             con, record_fields, (settings.home / "reports" / "evidence").resolve(), datetime.now(UTC)

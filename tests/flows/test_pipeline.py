@@ -281,6 +281,13 @@ def test_every_scheduled_run_is_recorded_with_its_flow_and_chained_evidence(spli
     assert [len(r["files"]) for r in records] == [len(ingest.batches), 0, 0]
     assert [bool(r["marts"]) for r in records] == [False, True, True]
     assert [len(r["suites"]) for r in records] == [0, 0, len(reports.validation)]
+    # Only the ingest checked volumes: one verdict per source, as stored in audit.volume_checks.
+    assert [[(v["source"], v["status"]) for v in r["volume"]] for r in records] == [
+        [(v["source"], v["status"]) for v in sorted(ingest.volume, key=lambda v: v["source"])],
+        [],
+        [],
+    ]
+    assert {v["status"] for v in records[0]["volume"]} == {"no_history"}
     with duckdb.connect(str(serving_path(split_runs["db"])), read_only=True) as served:
         assert served.execute("SELECT run_id FROM audit.runs ORDER BY started_at DESC LIMIT 1").fetchall() == [
             (reports.run_id,)
