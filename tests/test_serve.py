@@ -226,6 +226,35 @@ def test_a_run_triggered_through_the_api_completes_and_reaches_the_dashboard(
         assert answer.status == 200
 
 
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's Chromium is not installed")
+def test_the_dashboard_shows_the_triggered_run_in_a_real_browser(service: Service) -> None:
+    """The served dashboard's "data as of" is the metrics run's, and its operations page lists that run."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from dashboards import i18n
+
+    [(as_of,)] = served(service, "SELECT as_of FROM audit.runs WHERE flow = 'concord-metrics'")
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            page.goto(service.url("Dashboard") + "/?lang=en")
+            as_of_text = i18n.fmt_datetime(as_of, "en", "Asia/Ho_Chi_Minh")
+            expect(page.get_by_text(as_of_text, exact=False).first).to_be_visible(timeout=60_000)
+
+            page.locator('[data-testid="stSidebarNav"] a').filter(has_text=i18n.t("page_operations", "en")).click()
+            runs = page.locator('[data-testid="stDataFrame"] td[role="gridcell"]').filter(has_text="concord-metrics")
+            expect(runs.first).to_be_attached(timeout=60_000)
+        finally:
+            browser.close()
+    assert errors == [], errors
+
+
 def test_ctrl_c_stops_every_process_it_started(service: Service) -> None:
     groups = list(service.children.values())
     service.process.send_signal(signal.SIGINT)
