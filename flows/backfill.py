@@ -22,9 +22,9 @@ from prefect.cache_policies import NONE
 
 from concord.lock import writer_lock
 from concord.notify import notify_failure
-from concord.settings import Settings, serving_path
+from concord.settings import Settings
 from concord.warehouse import connect, ensure_schema
-from flows.pipeline import code_version, evidence_task, publish_task
+from flows.pipeline import code_version, finish_run
 
 # Steps a progress bar can count: one per mart, then evidence and publish.
 STEPS = (
@@ -129,26 +129,19 @@ def backfill(
             try:
                 summary.marts = backfill_marts_task(con, as_of, date_from, date_to, settings)
                 logger.info("marts: %s", ", ".join(f"{k} {v:,} rows replaced" for k, v in summary.marts.items()))
-                finished = datetime.now(UTC)
-                con.execute(
-                    "UPDATE audit.runs SET status = 'completed', finished_at = ? WHERE run_id = ?", [finished, run_id]
+                summary.evidence_sha256, summary.serving = finish_run(
+                    con,
+                    settings,
+                    db,
+                    run_id=run_id,
+                    as_of=as_of,
+                    started=started,
+                    version=version,
+                    validation=[],
+                    marts=summary.marts,
+                    volume=[],
+                    on_step=_step,
                 )
-                record_fields = {
-                    "run_id": run_id,
-                    "as_of": as_of,
-                    "started_at": started,
-                    "finished_at": finished,
-                    "code_version": version,
-                    "validation": [],
-                    "marts": summary.marts,
-                }
-                summary.evidence_sha256, evidence_file = evidence_task(
-                    con, record_fields, (settings.home / "reports" / "evidence").resolve(), datetime.now(UTC)
-                )
-                _step("evidence")
-                logger.info("evidence: %s (sha256 %s)", evidence_file, summary.evidence_sha256)
-                summary.serving = publish_task(con, serving_path(db))
-                _step("publish")
             except BaseException:
                 con.execute(
                     "UPDATE audit.runs SET status = 'failed', finished_at = ? WHERE run_id = ?",

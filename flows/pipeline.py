@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -330,23 +330,18 @@ def _execute(
                     "validation: suite %s on %s: %s expectations failed", r["suite"], r["table"], r["failed"]
                 )
             con = _open(db, settings, as_of)
-        finished = datetime.now(UTC)
-        con.execute("UPDATE audit.runs SET status = 'completed', finished_at = ? WHERE run_id = ?", [finished, run_id])
-        record_fields = {
-            "run_id": run_id,
-            "as_of": as_of,
-            "started_at": started,
-            "finished_at": finished,
-            "code_version": version,
-            "validation": summary.validation,
-            "marts": summary.marts,
-            "volume": summary.volume,
-        }
-        summary.evidence_sha256, evidence_file = evidence_task(
-            con, record_fields, (settings.home / "reports" / "evidence").resolve(), datetime.now(UTC)
+        summary.evidence_sha256, summary.serving = finish_run(
+            con,
+            settings,
+            db,
+            run_id=run_id,
+            as_of=as_of,
+            started=started,
+            version=version,
+            validation=summary.validation,
+            marts=summary.marts,
+            volume=summary.volume,
         )
-        logger.info("evidence: %s (sha256 %s)", evidence_file, summary.evidence_sha256)
-        summary.serving = publish_task(con, serving_path(db))
     except BaseException:
         con = con if _is_open(con) else _open(db, settings, as_of)
         con.execute(
@@ -371,6 +366,48 @@ def _execute(
         f"{totals['rows_quarantined']:,}",
     )
     return summary
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    db: Path,
+    *,
+    run_id: str,
+    as_of: datetime,
+    started: datetime,
+    version: str,
+    validation: list[dict],
+    marts: dict[str, int],
+    volume: list[dict],
+    on_step: Callable[[str], None] | None = None,
+) -> tuple[str, str]:
+    """The end of every run: mark it completed, chain its evidence record, publish the serving copy.
+
+    Returns the evidence record's SHA-256 and the serving copy's path; ``on_step`` hears "evidence" and "publish".
+    """
+    finished = datetime.now(UTC)
+    con.execute("UPDATE audit.runs SET status = 'completed', finished_at = ? WHERE run_id = ?", [finished, run_id])
+    record_fields = {
+        "run_id": run_id,
+        "as_of": as_of,
+        "started_at": started,
+        "finished_at": finished,
+        "code_version": version,
+        "validation": validation,
+        "marts": marts,
+        "volume": volume,
+    }
+    sha, evidence_file = evidence_task(
+        con, record_fields, (settings.home / "reports" / "evidence").resolve(), datetime.now(UTC)
+    )
+    get_run_logger().info("evidence: %s (sha256 %s)", evidence_file, sha)
+    if on_step:
+        on_step("evidence")
+    serving = publish_task(con, serving_path(db))
+    if on_step:
+        on_step("publish")
+    return sha, serving
 
 
 def _is_open(con: duckdb.DuckDBPyConnection) -> bool:
