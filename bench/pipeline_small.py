@@ -92,7 +92,8 @@ def log_phases(run: Timed) -> dict[str, float]:
         if last and previous:
             phases[f"ingest {source}"] = (last - previous).total_seconds()
             previous = last
-    for name, text in (("validation (GX, Data Docs)", "validation: "), ("marts", "marts: "), ("publish", " done: ")):
+    # The flow's order: ingest (with the volume checks) → marts → validation → evidence and publish.
+    for name, text in (("marts", "marts: "), ("validation (GX, Data Docs)", "validation: "), ("publish", " done: ")):
         found_at = first(text)
         if found_at and previous:
             phases[name] = (found_at - previous).total_seconds()
@@ -115,9 +116,10 @@ def stage_figures(inbox: Path, db: Path, validate: bool = True, in_process: bool
         for source in SOURCES_ORDER
         if (inbox / source).is_dir()
     ]
+    plan.append(("marts", "marts", {"db": db}))  # before validation, as in the flow: the mart suites judge them
     if validate:
         plan.append(("validation (GX, Data Docs)", "validate", {"db": db, "docs_dir": docs}))
-    plan += [("marts", "marts", {"db": db}), ("publish", "publish", {"db": db})]
+    plan.append(("publish", "publish", {"db": db}))
     rows = []
     for label, stage, kwargs in plan:
         if in_process:
