@@ -243,6 +243,21 @@ def prefect_server_command(port: int) -> list[str]:
     return [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
 
 
+def _drain_prefect() -> None:
+    """Send the logs and events this process's flow runs still queue before the Prefect server they go to stops.
+
+    Without it, stopping the server right after a run prints "--- Error logging to API --- All connection attempts
+    failed" on the way out.
+    """
+    if "prefect" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        worker.drain_all(timeout=10)
+
+
 @app.command()
 def demo(
     scale: Annotated[str, typer.Option(help="Demo size when the inbox must be generated.")] = "small",
@@ -261,6 +276,7 @@ def demo(
     processes: list[subprocess.Popen[bytes]] = []
 
     def stop(*_: object) -> None:
+        _drain_prefect()
         for process in processes:
             if process.poll() is None:
                 process.terminate()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,3 +40,26 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     for name in path:
         command = command.commands[name]
     assert command.help or command.short_help, f"{' '.join(path)} has no description"
+
+
+@pytest.mark.prefect
+def test_demo_without_serving_runs_on_a_real_prefect_server_with_clean_output(tmp_path: Path) -> None:
+    """The README's main command, minus the dashboard: a fresh home, generate, a real server, one run, a clean exit.
+
+    Stopping the server right after the run used to print "--- Error logging to API ---" on the way out.
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONCORD_", "PREFECT_"))}
+    env |= {"CONCORD_HOME": str(tmp_path / "home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    command = [sys.executable, "-m", "concord.cli", "demo", "--no-serve", "--scale", "tiny"]
+    result = subprocess.run(
+        [*command, "--prefect-port", str(port)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "rows in = " in result.stdout
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and "Error" not in output and "ERROR" not in output, output
+    assert (tmp_path / "home" / "concord.serving.duckdb").is_file()
