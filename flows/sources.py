@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from concord.codes import ACTIONS, CATEGORIES, OUTCOMES, PLATFORMS, ROLES, STATUSES, TIERS
+from flows.parsing import url_key_steps
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -57,10 +58,13 @@ def _typed(
     text_from: str = "src",
     readable: tuple[str, str] | None = None,
     clean_already: tuple[str, ...] = (),
+    steps: tuple[dict[str, str], ...] = (),
 ) -> str:
     """The typing SQL of a source: clean every column once (``t``), parse once (``v``), then select and check.
 
     ``readable`` = (condition, reason): rows failing the condition get only that reason (e.g. bad JSON).
+    ``steps``: columns computed between cleaning and parsing, each step reading the previous ones (e.g.
+    :func:`flows.parsing.url_key_steps`), so that a value several parsers need is computed once.
     """
     # Protected columns were cleaned by their protection (url_masked, pseudonym, scrub_notes) already.
     cleaned = ", ".join(c if c in clean_already else f"clean_text({c}) AS {c}" for c in columns)
@@ -70,9 +74,16 @@ def _typed(
         checks = f"CASE WHEN {readable[0]} THEN {checks} ELSE ['{readable[1]}'] END"
     keep = f", {readable[0]}" if readable else ""
     # row_number, batch_id and malformed (a row of the wrong width, flagged by the reader) pass straight through.
+    ctes = [f"t AS (SELECT row_number, batch_id, malformed{keep}, {cleaned} FROM {text_from})"]
+    previous = "t"
+    for i, step in enumerate(steps, 1):
+        ctes.append(
+            f"s{i} AS (SELECT {previous}.*, {', '.join(f'{e} AS {n}' for n, e in step.items())} FROM {previous})"
+        )
+        previous = f"s{i}"
+    ctes.append(f"v AS (SELECT {previous}.*, {values} FROM {previous})")
     return f"""
-        WITH t AS (SELECT row_number, batch_id, malformed{keep}, {cleaned} FROM {text_from}),
-             v AS (SELECT t.*, {values} FROM t)
+        WITH {", ".join(ctes)}
         SELECT row_number, batch_id, malformed, {select}, {checks} AS reasons
         FROM v"""
 
@@ -208,7 +219,7 @@ CASES = Source(
             **_agencies("agency_code"),
             **_ts("detected_at", "triaged_at", "closed_at", offset=AGENCY_OFFSET),
             **_codes("platform", "category", "status"),
-            "url": "url_key_text(url)",
+            "url": "url_k",
             "severity": "parse_severity_code(code_of(severity))",
             "reach": "try_cast(regexp_replace(reach, '[.,\\s]', '', 'g') AS BIGINT)",
         },
@@ -230,6 +241,7 @@ CASES = Source(
             _order("closed_at", "detected_at"),
         ],
         clean_already=tuple(CASE_PROTECT),
+        steps=url_key_steps("url", "url_k"),
     ),
 )
 
