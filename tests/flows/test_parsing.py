@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import TEST_KEY
@@ -219,6 +220,35 @@ def test_parse_ts_rejects_what_it_cannot_read(con: duckdb.DuckDBPyConnection, ra
 )
 def test_clean_text(con: duckdb.DuckDBPyConnection, raw: str, expected: str | None) -> None:
     assert one(con, "SELECT clean_text(?)", raw) == expected
+
+
+_FULL_CLEAN = """nullif(trim(regexp_replace(regexp_replace(nfc_normalize(?), '{}', '', 'g'), '{}', ' ', 'g')), '')"""
+
+# Text where NFC has work to do: combining marks (Vietnamese typed as NFD), Hangul jamo, singletons such as Ω.
+nfc_text = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        st.sampled_from("e\u0302\u0301\u0323aăâ\u1100\u1161\u11a8\u2126\u212b\u0958\u0b47\u0b3e \u00a0\u200b\t"),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(raw=nfc_text)
+@example(raw="Nghie\u0302m tro\u0323ng")  # combining marks: composed
+@example(raw="a\u0358\u0317")  # marks in no composition, in the wrong order: reordered
+@example(raw="\u0b47\u0b3e")  # a vowel sign that is no combining mark but composes with what precedes it
+@example(raw="\u1100\u1161\u11a8")  # Hangul jamo: one syllable
+@example(raw="\u2126 \u0958")  # singletons and composition exclusions: replaced
+@example(raw="\x00\x80")  # DuckDB's nfc_normalize cuts this at the NUL: it still goes through it
+def test_clean_text_skips_nfc_only_where_it_changes_nothing(raw: str) -> None:
+    from flows.parsing import _INVISIBLE, _SPACES, nfc_may_change
+
+    con = _shared_con()
+    if not con.execute(f"SELECT regexp_matches(?, '{nfc_may_change()}')", [raw]).fetchall()[0][0]:
+        assert unicodedata.normalize("NFC", raw) == raw  # Python's own NFC agrees that there is nothing to do
+    assert one(con, "SELECT clean_text(?)", raw) == one(con, "SELECT " + _FULL_CLEAN.format(_INVISIBLE, _SPACES), raw)
 
 
 @pytest.mark.parametrize(
