@@ -195,13 +195,16 @@ def _load(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[int, int, int
     )
     key = ", ".join(source.key)
     staging_columns = ", ".join(source.staging_columns)
+    # A view, not a table: staging reads it once (public_responses' targets a second time, a small source).
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE good AS
+        f"""CREATE OR REPLACE TEMP VIEW good AS
             SELECT * FROM temp.typed WHERE len(reasons) = 0
             QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY row_number DESC) = 1"""
     )
     # A later row with the same key supersedes the earlier one (a correction); raw history keeps both.
-    con.execute(f"DELETE FROM staging.{source.name} WHERE ({key}) IN (SELECT ({key}) FROM temp.good)")
+    con.execute(
+        f"DELETE FROM staging.{source.name} WHERE ({key}) IN (SELECT ({key}) FROM temp.typed WHERE len(reasons) = 0)"
+    )
     con.execute(
         f"""INSERT INTO staging.{source.name} ({staging_columns}, batch_id, row_number)
             SELECT {staging_columns}, batch_id, row_number FROM temp.good"""
@@ -212,7 +215,8 @@ def _load(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[int, int, int
         "SELECT count(*), count(*) FILTER (len(reasons) = 0), count(*) FILTER (len(reasons) > 0) FROM temp.typed"
     ).fetchone()
     assert row is not None
-    for table in ("good", "typed", "src"):
+    con.execute("DROP VIEW IF EXISTS temp.good")
+    for table in ("typed", "src"):
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return int(row[0]), int(row[1]), int(row[2])
 
@@ -228,12 +232,19 @@ def _plain_columns(con: duckdb.DuckDBPyConnection, source: Source) -> frozenset[
         return frozenset()
     if source.line_based:
         # JSON fields hold only printable ASCII when their line does and has no escape (a backslash).
-        checks = [f"count(*) FILTER (regexp_matches(line, '{NOT_PLAIN}|\\\\'))"]
-    else:
-        checks = [f"count(*) FILTER (regexp_matches({c}, '{NOT_PLAIN}'))" for c in cleaned]
-    counts = con.execute(f"SELECT {', '.join(checks)} FROM temp.src").fetchall()[0]
-    if source.line_based:
-        return frozenset(cleaned) if counts[0] == 0 else frozenset()
+        [(count,)] = con.execute(
+            f"SELECT count(*) FILTER (regexp_matches(line, '{NOT_PLAIN}|\\\\')) FROM temp.src"
+        ).fetchall()
+        return frozenset(cleaned) if count == 0 else frozenset()
+    # Cheap first: ASCII per column (bytes = characters), control characters in any column (one regex per row).
+    ascii_ = ", ".join(f"bool_and(strlen({c}) = length({c}))" for c in cleaned)
+    [(*is_ascii, controls)] = con.execute(
+        f"SELECT {ascii_}, bool_or(regexp_matches(concat({', '.join(cleaned)}), '[\\x00-\\x1F\\x7F]')) FROM temp.src"
+    ).fetchall()
+    if not controls:  # NULL when every value is NULL: nothing to clean either
+        return frozenset(c for c, a in zip(cleaned, is_ascii, strict=True) if a is not False)
+    checks = ", ".join(f"count(*) FILTER (regexp_matches({c}, '{NOT_PLAIN}'))" for c in cleaned)
+    [counts] = con.execute(f"SELECT {checks} FROM temp.src").fetchall()
     return frozenset(c for c, n in zip(cleaned, counts, strict=True) if n == 0)
 
 

@@ -266,21 +266,29 @@ def test_a_json_escape_in_an_ascii_line_is_still_cleaned(
     assert rows == [("R1", "accepted"), ("R2", "accepted")]
 
 
+@pytest.mark.parametrize(
+    ("statuses", "loaded"),
+    [
+        (["closed", "clo\u200bsed"], ["C1", "C2"]),  # no control character: the cheap ASCII check decides
+        (["closed", "clo\u200bsed", "clo\tsed"], ["C1", "C2"]),  # a tab: every column is checked by regex
+        (["closed", "clo\u00adsed\x7f", "closed\x0b"], ["C1", "C2", "C3"]),  # soft hyphen, DEL, vertical tab
+    ],
+)
 def test_a_plain_ascii_column_and_one_with_invisible_characters_in_one_file(
-    agencies: duckdb.DuckDBPyConnection, tmp_path: Path
+    agencies: duckdb.DuckDBPyConnection, tmp_path: Path, statuses: list[str], loaded: list[str]
 ) -> None:
-    # case_id is printable ASCII in every row (only trimmed); status has a zero-width space and a tab in one row each.
+    # case_id is printable ASCII in every row (only trimmed); status holds invisible or control characters.
     rows = [
         GOOD_ROW.replace("C1,", f" C{i} ,").replace(",closed,", f",{status},")
-        for i, status in enumerate(["closed", "clo\u200bsed", "clo\tsed"], 1)
+        for i, status in enumerate(statuses, 1)
     ]
     result = load(agencies, write(tmp_path, "c.csv", "\n".join([HEADER_EN, *rows])))
-    assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
+    assert result.rows_loaded == len(loaded)
     assert agencies.execute("SELECT case_id, status FROM staging.cases ORDER BY 1").fetchall() == [
-        ("C1", "closed"),
-        ("C2", "closed"),
+        (c, "closed") for c in loaded
     ]
-    assert reasons(agencies) == [(3, ["unknown_status"])]  # "clo sed": the tab became a space
+    if len(loaded) < len(statuses):
+        assert reasons(agencies) == [(3, ["unknown_status"])]  # "clo sed": the tab became a space
 
 
 def test_public_responses_rss_with_several_targets(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
