@@ -279,8 +279,7 @@ def test_a_plain_ascii_column_and_one_with_invisible_characters_in_one_file(
 ) -> None:
     # case_id is printable ASCII in every row (only trimmed); status holds invisible or control characters.
     rows = [
-        GOOD_ROW.replace("C1,", f" C{i} ,").replace(",closed,", f",{status},")
-        for i, status in enumerate(statuses, 1)
+        GOOD_ROW.replace("C1,", f" C{i} ,").replace(",closed,", f",{status},") for i, status in enumerate(statuses, 1)
     ]
     result = load(agencies, write(tmp_path, "c.csv", "\n".join([HEADER_EN, *rows])))
     assert result.rows_loaded == len(loaded)
