@@ -97,7 +97,10 @@ def lifecycle_10m(
     validate: Annotated[bool, typer.Option(help="Also time validation (GX) on the loaded warehouse.")] = True,
     marts: Annotated[bool, typer.Option(help="Also time build_marts on the loaded warehouse.")] = True,
     duckdb_memory_limit: Annotated[
-        str | None, typer.Option(help="Experiment: SET memory_limit (e.g. 1GB) for our ingest and marts.")
+        str | None,
+        typer.Option(
+            help="Experiment: SET memory_limit (e.g. 4GB) for our ingest and marts instead of the pipeline's setting."
+        ),
     ] = None,
 ) -> None:
     """Opt-in: 10M lifecycle rows; DuckDB merely loading the files (the floor) against our ingest, and the ratio."""

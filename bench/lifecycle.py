@@ -240,8 +240,14 @@ def main(
     work = inbox.parent
     floor = run_worker("floor", db=fresh_file(work / "floor.duckdb"), files=manifest["files"])
     fresh_file(work / "floor.duckdb")
-    if memory_limit:
-        print(f"   experiment: DuckDB memory_limit = {memory_limit} for our ingest and marts (the pipeline sets none)")
+    from concord.settings import Settings
+
+    pipeline_limit = Settings().duckdb_memory_limit
+    print(
+        f"   DuckDB memory_limit for our ingest and marts: {memory_limit or pipeline_limit}"
+        + (f" (experiment; the pipeline sets {pipeline_limit})" if memory_limit else " (the pipeline's setting)"),
+        flush=True,
+    )
     ours = run_worker(
         "ingest", db=fresh_file(work / "warehouse.duckdb"), inbox=inbox, per_file=True, memory_limit=memory_limit
     )
@@ -363,6 +369,6 @@ def main(
         "   slowest files per row: "
         + "; ".join(f"{f['file']} {f['rows_in']:,} rows {f['wall_s']:.1f} s" for f in slowest)
     )
-    figures["memory_limit"] = memory_limit
+    figures["memory_limit"] = memory_limit or pipeline_limit
     record(f"lifecycle-{total_rows}", figures)
     return figures

@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from flows.readers import READERS, RejectedFile, normalise_header
-from flows.sources import Source
+from flows.sources import NOT_PLAIN, Source
 
 LINEAGE_COLUMNS = ("batch_id", "source", "file_name", "file_sha256", "row_number", "ingested_at")
 
@@ -181,7 +181,7 @@ def _load(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[int, int, int
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE typed AS
             SELECT * REPLACE (CASE WHEN malformed THEN list_append(reasons, 'malformed_row') ELSE reasons END AS reasons)
-            FROM ({source.typed_sql})"""
+            FROM ({source.typing.sql(_plain_columns(con, source))})"""
     )
     raw_json = (
         "CASE WHEN json_valid(s.line) THEN s.line::JSON ELSE to_json(s.line) END"
@@ -195,13 +195,16 @@ def _load(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[int, int, int
     )
     key = ", ".join(source.key)
     staging_columns = ", ".join(source.staging_columns)
+    # A view, not a table: staging reads it once (public_responses' targets a second time, a small source).
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE good AS
+        f"""CREATE OR REPLACE TEMP VIEW good AS
             SELECT * FROM temp.typed WHERE len(reasons) = 0
             QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY row_number DESC) = 1"""
     )
     # A later row with the same key supersedes the earlier one (a correction); raw history keeps both.
-    con.execute(f"DELETE FROM staging.{source.name} WHERE ({key}) IN (SELECT ({key}) FROM temp.good)")
+    con.execute(
+        f"DELETE FROM staging.{source.name} WHERE ({key}) IN (SELECT ({key}) FROM temp.typed WHERE len(reasons) = 0)"
+    )
     con.execute(
         f"""INSERT INTO staging.{source.name} ({staging_columns}, batch_id, row_number)
             SELECT {staging_columns}, batch_id, row_number FROM temp.good"""
@@ -212,9 +215,37 @@ def _load(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[int, int, int
         "SELECT count(*), count(*) FILTER (len(reasons) = 0), count(*) FILTER (len(reasons) > 0) FROM temp.typed"
     ).fetchone()
     assert row is not None
-    for table in ("good", "typed", "src"):
+    con.execute("DROP VIEW IF EXISTS temp.good")
+    for table in ("typed", "src"):
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return int(row[0]), int(row[1]), int(row[2])
+
+
+def _plain_columns(con: duckdb.DuckDBPyConnection, source: Source) -> frozenset[str]:
+    """The columns to clean whose every value in this batch (``temp.src``) is printable ASCII.
+
+    ``clean_text`` only trims those; knowing it per batch (one scan) spares the per-row normalisation without a
+    per-row ``CASE``, which doubles the cost of the other rows.
+    """
+    cleaned = source.typing.cleaned
+    if not cleaned:
+        return frozenset()
+    if source.line_based:
+        # JSON fields hold only printable ASCII when their line does and has no escape (a backslash).
+        [(count,)] = con.execute(
+            f"SELECT count(*) FILTER (regexp_matches(line, '{NOT_PLAIN}|\\\\')) FROM temp.src"
+        ).fetchall()
+        return frozenset(cleaned) if count == 0 else frozenset()
+    # Cheap first: ASCII per column (bytes = characters), control characters in any column (one regex per row).
+    ascii_ = ", ".join(f"bool_and(strlen({c}) = length({c}))" for c in cleaned)
+    [(*is_ascii, controls)] = con.execute(
+        f"SELECT {ascii_}, bool_or(regexp_matches(concat({', '.join(cleaned)}), '[\\x00-\\x1F\\x7F]')) FROM temp.src"
+    ).fetchall()
+    if not controls:  # NULL when every value is NULL: nothing to clean either
+        return frozenset(c for c, a in zip(cleaned, is_ascii, strict=True) if a is not False)
+    checks = ", ".join(f"count(*) FILTER (regexp_matches({c}, '{NOT_PLAIN}'))" for c in cleaned)
+    [counts] = con.execute(f"SELECT {checks} FROM temp.src").fetchall()
+    return frozenset(c for c, n in zip(cleaned, counts, strict=True) if n == 0)
 
 
 def _load_response_targets(con: duckdb.DuckDBPyConnection) -> None:

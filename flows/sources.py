@@ -1,6 +1,6 @@
 """One declaration per source: its columns, header aliases, and the SQL that types and checks its rows.
 
-Each ``typed_sql`` reads the relation ``src`` (the file's text columns, sensitive ones already protected) and
+Each ``typing`` (:class:`TypedSQL`) reads the relation ``src`` (the file's text columns, sensitive ones already protected) and
 returns the staging columns plus ``reasons`` (a list of quarantine reason codes; empty means the row loads).
 Adding a source is one :class:`Source` here plus one expectation suite.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from concord.codes import ACTIONS, CATEGORIES, OUTCOMES, PLATFORMS, ROLES, STATUSES, TIERS
+from flows.parsing import url_key_steps
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -48,33 +49,61 @@ def _code(column: str, values: tuple[str, ...], reason: str) -> str:
     return f"CASE WHEN {column}_v NOT IN {_in(values)} THEN '{reason}' END"
 
 
-def _typed(
-    columns: tuple[str, ...],
-    parsed: dict[str, str],
-    select: str,
-    reasons: list[str],
-    *,
-    text_from: str = "src",
-    readable: tuple[str, str] | None = None,
-    clean_already: tuple[str, ...] = (),
-) -> str:
+# Any character but printable ASCII: a text without one has nothing for `clean_text` to do but trim.
+NOT_PLAIN = r"[^\x20-\x7E]"
+
+
+@dataclass(frozen=True)
+class TypedSQL:
     """The typing SQL of a source: clean every column once (``t``), parse once (``v``), then select and check.
 
     ``readable`` = (condition, reason): rows failing the condition get only that reason (e.g. bad JSON).
+    ``steps``: columns computed between cleaning and parsing, each step reading the previous ones (e.g.
+    :func:`flows.parsing.url_key_steps`), so that a value several parsers need is computed once.
     """
+
+    columns: tuple[str, ...]
+    parsed: dict[str, str]
+    select: str
+    reasons: list[str]
+    text_from: str = "src"
+    readable: tuple[str, str] | None = None
     # Protected columns were cleaned by their protection (url_masked, pseudonym, scrub_notes) already.
-    cleaned = ", ".join(c if c in clean_already else f"clean_text({c}) AS {c}" for c in columns)
-    values = ", ".join(f"{expr} AS {name}_v" for name, expr in parsed.items())
-    checks = f"reasons([{', '.join(reasons)}])"
-    if readable:
-        checks = f"CASE WHEN {readable[0]} THEN {checks} ELSE ['{readable[1]}'] END"
-    keep = f", {readable[0]}" if readable else ""
-    # row_number, batch_id and malformed (a row of the wrong width, flagged by the reader) pass straight through.
-    return f"""
-        WITH t AS (SELECT row_number, batch_id, malformed{keep}, {cleaned} FROM {text_from}),
-             v AS (SELECT t.*, {values} FROM t)
-        SELECT row_number, batch_id, malformed, {select}, {checks} AS reasons
-        FROM v"""
+    clean_already: tuple[str, ...] = ()
+    steps: tuple[dict[str, str], ...] = ()
+
+    @property
+    def cleaned(self) -> tuple[str, ...]:
+        """The columns the first step cleans with ``clean_text``."""
+        return tuple(c for c in self.columns if c not in self.clean_already)
+
+    def sql(self, plain: frozenset[str] = frozenset()) -> str:
+        """The SQL; ``plain`` names columns known to hold only printable ASCII in this batch (they are only trimmed:
+        ``clean_text`` gives the same, at twice the cost, ~0.15 s per column per 500k rows)."""
+        cleaned = ", ".join(
+            c
+            if c in self.clean_already
+            else (f"nullif(trim({c}), '') AS {c}" if c in plain else f"clean_text({c}) AS {c}")
+            for c in self.columns
+        )
+        values = ", ".join(f"{expr} AS {name}_v" for name, expr in self.parsed.items())
+        checks = f"reasons([{', '.join(self.reasons)}])"
+        if self.readable:
+            checks = f"CASE WHEN {self.readable[0]} THEN {checks} ELSE ['{self.readable[1]}'] END"
+        keep = f", {self.readable[0]}" if self.readable else ""
+        # row_number, batch_id and malformed (a row of the wrong width, flagged by the reader) pass straight through.
+        ctes = [f"t AS (SELECT row_number, batch_id, malformed{keep}, {cleaned} FROM {self.text_from})"]
+        previous = "t"
+        for i, step in enumerate(self.steps, 1):
+            ctes.append(
+                f"s{i} AS (SELECT {previous}.*, {', '.join(f'{e} AS {n}' for n, e in step.items())} FROM {previous})"
+            )
+            previous = f"s{i}"
+        ctes.append(f"v AS (SELECT {previous}.*, {values} FROM {previous})")
+        return f"""
+            WITH {", ".join(ctes)}
+            SELECT row_number, batch_id, malformed, {self.select}, {checks} AS reasons
+            FROM v"""
 
 
 def _ts(*columns: str, offset: int) -> dict[str, str]:
@@ -97,7 +126,7 @@ class Source:
     columns: tuple[str, ...]
     required: tuple[str, ...]
     key: tuple[str, ...]
-    typed_sql: str
+    typing: TypedSQL
     staging_columns: tuple[str, ...]
     aliases: dict[str, str] = field(default_factory=dict)
     # Columns replaced before anything is stored: raw history and quarantine never hold them in clear.
@@ -133,7 +162,7 @@ AGENCIES = Source(
         "đơn vị cấp trên": "parent_code",
     },
     staging_columns=("agency_code", "name", "name_en", "tier", "role", "parent_code"),
-    typed_sql=_typed(
+    typing=TypedSQL(
         AGENCY_COLUMNS,
         {**_agencies("agency_code", "parent_code"), **_codes("tier", "role")},
         "agency_code_v AS agency_code, name, name_en, tier_v AS tier, role_v AS role, parent_code_v AS parent_code",
@@ -202,13 +231,13 @@ CASES = Source(
         "account_pseudonym",
         "notes",
     ),
-    typed_sql=_typed(
+    typing=TypedSQL(
         CASE_COLUMNS,
         {
             **_agencies("agency_code"),
             **_ts("detected_at", "triaged_at", "closed_at", offset=AGENCY_OFFSET),
             **_codes("platform", "category", "status"),
-            "url": "url_key_text(url)",
+            "url": "url_k",
             "severity": "parse_severity_code(code_of(severity))",
             "reach": "try_cast(regexp_replace(reach, '[.,\\s]', '', 'g') AS BIGINT)",
         },
@@ -230,6 +259,7 @@ CASES = Source(
             _order("closed_at", "detected_at"),
         ],
         clean_already=tuple(CASE_PROTECT),
+        steps=url_key_steps("url", "url_k"),
     ),
 )
 
@@ -256,7 +286,7 @@ REFERRALS = Source(
     line_based=True,
     staging_columns=REFERRAL_COLUMNS,
     # Each line is parsed once into a struct (`f`); non-objects and bad JSON only get `malformed_json`.
-    typed_sql=_typed(
+    typing=TypedSQL(
         REFERRAL_COLUMNS,
         {
             **_agencies("case_agency", "from_agency", "to_agency"),
@@ -303,7 +333,7 @@ PLATFORM_ACTIONS = Source(
         "kết quả": "action",
     },
     staging_columns=ACTION_COLUMNS,
-    typed_sql=_typed(
+    typing=TypedSQL(
         ACTION_COLUMNS,
         {
             **_agencies("case_agency"),
@@ -330,7 +360,7 @@ PUBLIC_RESPONSES = Source(
     required=("response_id", "published"),
     key=("response_id",),
     staging_columns=("response_id", "link", "title", "published_at", "category"),
-    typed_sql=_typed(
+    typing=TypedSQL(
         ("response_id", "link", "title", "published", "category", "responds_to"),
         {
             **_ts("published", offset=FEED_OFFSET),

@@ -241,6 +241,55 @@ def test_referrals_json_lines_with_malformed_lines(agencies: duckdb.DuckDBPyConn
     assert set(got[5]) == {"unknown_agency:to_agency", "unknown_outcome"}
 
 
+@pytest.mark.parametrize("escaped", [True, False])
+def test_a_json_escape_in_an_ascii_line_is_still_cleaned(
+    agencies: duckdb.DuckDBPyConnection, tmp_path: Path, escaped: bool
+) -> None:
+    # An ASCII line can carry a zero-width space as a JSON escape (\\u200b): the batch then takes clean_text.
+    lines = [
+        json.dumps(
+            {
+                "referral_id": f"R{i}",
+                "case_agency": "STTTT",
+                "case_id": "C1",
+                "from_agency": "STTTT",
+                "to_agency": "CA-ANM",
+                "sent_at": "2025-04-03T12:00:00+07:00",
+                "outcome": outcome,
+            }
+        )
+        for i, outcome in enumerate(["Acc\u200bepted" if escaped else " Accepted ", "accepted"], 1)
+    ]
+    result = load(agencies, write(tmp_path, "r.jsonl", "\n".join(lines)), "referrals")
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 0)
+    rows = agencies.execute("SELECT referral_id, outcome FROM staging.referrals ORDER BY 1").fetchall()
+    assert rows == [("R1", "accepted"), ("R2", "accepted")]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "loaded"),
+    [
+        (["closed", "clo\u200bsed"], ["C1", "C2"]),  # no control character: the cheap ASCII check decides
+        (["closed", "clo\u200bsed", "clo\tsed"], ["C1", "C2"]),  # a tab: every column is checked by regex
+        (["closed", "clo\u00adsed\x7f", "closed\x0b"], ["C1", "C2", "C3"]),  # soft hyphen, DEL, vertical tab
+    ],
+)
+def test_a_plain_ascii_column_and_one_with_invisible_characters_in_one_file(
+    agencies: duckdb.DuckDBPyConnection, tmp_path: Path, statuses: list[str], loaded: list[str]
+) -> None:
+    # case_id is printable ASCII in every row (only trimmed); status holds invisible or control characters.
+    rows = [
+        GOOD_ROW.replace("C1,", f" C{i} ,").replace(",closed,", f",{status},") for i, status in enumerate(statuses, 1)
+    ]
+    result = load(agencies, write(tmp_path, "c.csv", "\n".join([HEADER_EN, *rows])))
+    assert result.rows_loaded == len(loaded)
+    assert agencies.execute("SELECT case_id, status FROM staging.cases ORDER BY 1").fetchall() == [
+        (c, "closed") for c in loaded
+    ]
+    if len(loaded) < len(statuses):
+        assert reasons(agencies) == [(3, ["unknown_status"])]  # "clo sed": the tab became a space
+
+
 def test_public_responses_rss_with_several_targets(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     rss = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:cc="urn:concord:rss:1"><channel><title>T</title><link>http://press.vn</link><description>d</description>

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import TEST_KEY
@@ -22,38 +23,39 @@ def one(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> object:
     return row[0]
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("https://example.com/a", "example.com/a"),
-        ("example.com", "example.com/"),  # no scheme: http:// is assumed; the root path stays
-        ("HTTP://WWW.Example.COM/Path", "example.com/Path"),  # scheme and host lower-cased, path case kept
-        ("http://example.com:80/a", "example.com/a"),  # default ports dropped
-        ("https://example.com:443/a", "example.com/a"),
-        ("http://example.com:8080/a", "example.com:8080/a"),  # other ports kept
-        ("http://user:secret@example.com/a", "example.com/a"),  # credentials never reach the key
-        ("http://example.com/a/#frag", "example.com/a"),  # fragment and trailing slash dropped
-        ("http://example.com/?b=2&a=1", "example.com/?a=1&b=2"),  # query sorted
-        (
-            "http://example.com/p?utm_source=x&utm_medium=y&id=3&fbclid=z&gclid=g&igshid=i&mibextid=m&si=s",
-            "example.com/p?id=3",
-        ),
-        ("http://example.com/p?a=1&amp;b=2", "example.com/p?a=1&b=2"),  # HTML-unescaped …
-        ("http://example.com/p?a=1&amp;amp;b=2", "example.com/p?a=1&amp;b=2"),  # … exactly once
-        ("  http://example.com/a\t", "example.com/a"),
-        ("\u00a0http://example.com/a\u200b", "example.com/a"),  # NBSP and zero-width space
-        ("http://ngân-hàng.vn/đăng-nhập", "xn--ngn-hng-dwao.vn/đăng-nhập"),  # IDN host as punycode
-        ("http://EXAMPLE.com./a", "example.com/a"),  # trailing dot of a fully qualified host
-        ("http://117.209.87.242:60905/bin.sh", "117.209.87.242:60905/bin.sh"),  # URLhaus: IP literal with port
-        ("https://www.facebook.com/groups/123/posts/456/?mibextid=abc", "facebook.com/groups/123/posts/456"),
-        ("http://example.com/a b", "example.com/a%20b"),  # an inner space is percent-encoded
-    ],
-)
+URL_KEY_CASES = [
+    ("https://example.com/a", "example.com/a"),
+    ("example.com", "example.com/"),  # no scheme: http:// is assumed; the root path stays
+    ("HTTP://WWW.Example.COM/Path", "example.com/Path"),  # scheme and host lower-cased, path case kept
+    ("http://example.com:80/a", "example.com/a"),  # default ports dropped
+    ("https://example.com:443/a", "example.com/a"),
+    ("http://example.com:8080/a", "example.com:8080/a"),  # other ports kept
+    ("http://user:secret@example.com/a", "example.com/a"),  # credentials never reach the key
+    ("http://example.com/a/#frag", "example.com/a"),  # fragment and trailing slash dropped
+    ("http://example.com/?b=2&a=1", "example.com/?a=1&b=2"),  # query sorted
+    (
+        "http://example.com/p?utm_source=x&utm_medium=y&id=3&fbclid=z&gclid=g&igshid=i&mibextid=m&si=s",
+        "example.com/p?id=3",
+    ),
+    ("http://example.com/p?a=1&amp;b=2", "example.com/p?a=1&b=2"),  # HTML-unescaped …
+    ("http://example.com/p?a=1&amp;amp;b=2", "example.com/p?a=1&amp;b=2"),  # … exactly once
+    ("  http://example.com/a\t", "example.com/a"),
+    ("\u00a0http://example.com/a\u200b", "example.com/a"),  # NBSP and zero-width space
+    ("http://ngân-hàng.vn/đăng-nhập", "xn--ngn-hng-dwao.vn/đăng-nhập"),  # IDN host as punycode
+    ("http://EXAMPLE.com./a", "example.com/a"),  # trailing dot of a fully qualified host
+    ("http://117.209.87.242:60905/bin.sh", "117.209.87.242:60905/bin.sh"),  # URLhaus: IP literal with port
+    ("https://www.facebook.com/groups/123/posts/456/?mibextid=abc", "facebook.com/groups/123/posts/456"),
+    ("http://example.com/a b", "example.com/a%20b"),  # an inner space is percent-encoded
+]
+URL_WITHOUT_HOST = ["", "   ", "http://", "http:///path", "not a url ://", "http://exa mple.com/"]
+
+
+@pytest.mark.parametrize(("raw", "expected"), URL_KEY_CASES)
 def test_url_key(con: duckdb.DuckDBPyConnection, raw: str, expected: str) -> None:
     assert one(con, "SELECT url_key(?)", raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "http://", "http:///path", "not a url ://", "http://exa mple.com/"])
+@pytest.mark.parametrize("raw", URL_WITHOUT_HOST)
 def test_url_key_is_null_without_a_usable_host(con: duckdb.DuckDBPyConnection, raw: str) -> None:
     assert one(con, "SELECT url_key(?)", raw) is None
 
@@ -104,6 +106,42 @@ def test_every_real_urlhaus_url_gets_an_idempotent_key(con: duckdb.DuckDBPyConne
            FROM urls"""
     ).fetchone()
     assert result == (len(urls), len(urls), 0, 0)
+
+
+def _staged_keys(con: duckdb.DuckDBPyConnection, urls: list[str]) -> list[tuple[str, str | None, str | None]]:
+    """(url, url_key(url), the key from ``url_key_steps``) per URL: the bulk loader's form beside the macro."""
+    from flows.parsing import url_key_steps
+
+    con.register("urls_in", pl.DataFrame({"url": urls}, schema={"url": pl.String}))
+    ctes, previous = ["s0 AS (SELECT url, clean_text(url) AS c FROM urls_in)"], "s0"
+    for i, step in enumerate(url_key_steps("c", "k"), 1):
+        ctes.append(
+            f"s{i} AS (SELECT {previous}.*, {', '.join(f'{e} AS {n}' for n, e in step.items())} FROM {previous})"
+        )
+        previous = f"s{i}"
+    rows = con.execute(f"WITH {', '.join(ctes)} SELECT url, url_key(url), k FROM {previous}").fetchall()
+    con.unregister("urls_in")
+    return rows
+
+
+def test_url_key_steps_agree_with_the_macro_on_real_urls(con: duckdb.DuckDBPyConnection, urlhaus_dir: Path) -> None:
+    urls = [
+        *_urlhaus_urls(urlhaus_dir),
+        *(raw for raw, _ in URL_KEY_CASES),
+        *URL_WITHOUT_HOST,
+        "http://a@b@example.com:0080/x?si=1&z",
+    ]
+    rows = _staged_keys(con, urls)
+    assert len(rows) == len(urls)
+    assert [r for r in rows if r[1] != r[2]] == []
+    assert sum(r[2] is None for r in rows) == len(URL_WITHOUT_HOST)  # the check can fail: NULL keys are compared
+
+
+@settings(max_examples=300, deadline=None)
+@given(host=st.from_regex(r"[a-zA-Z0-9.:@\[\]-]{0,20}", fullmatch=True), tail=st.text(max_size=40))
+def test_url_key_steps_agree_with_the_macro(host: str, tail: str) -> None:
+    [(_, by_macro, by_steps)] = _staged_keys(_shared_con(), [f"http://{host}/{tail}"])
+    assert by_steps == by_macro
 
 
 def test_urlhaus_keys_keep_ports_and_drop_default_ones(con: duckdb.DuckDBPyConnection, urlhaus_dir: Path) -> None:
@@ -176,10 +214,41 @@ def test_parse_ts_rejects_what_it_cannot_read(con: duckdb.DuckDBPyConnection, ra
         ("a\u200bb\u0007c", "abc"),  # zero-width and control characters
         ("Nghie\u0302m tro\u0323ng", "Nghiêm trọng"),  # NFD becomes NFC
         ("   ", None),
+        ("a\tb\r\nc", "a b c"),  # tabs and line breaks
+        ("a\x7fb\x00", "ab"),  # ASCII control characters
     ],
 )
 def test_clean_text(con: duckdb.DuckDBPyConnection, raw: str, expected: str | None) -> None:
     assert one(con, "SELECT clean_text(?)", raw) == expected
+
+
+_FULL_CLEAN = """nullif(trim(regexp_replace(regexp_replace(nfc_normalize(?), '{}', '', 'g'), '{}', ' ', 'g')), '')"""
+
+# Text where NFC has work to do: combining marks (Vietnamese typed as NFD), Hangul jamo, singletons such as Ω.
+nfc_text = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        st.sampled_from("e\u0302\u0301\u0323aăâ\u1100\u1161\u11a8\u2126\u212b\u0958\u0b47\u0b3e \u00a0\u200b\t"),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(raw=nfc_text)
+@example(raw="Nghie\u0302m tro\u0323ng")  # combining marks: composed
+@example(raw="a\u0358\u0317")  # marks in no composition, in the wrong order: reordered
+@example(raw="\u0b47\u0b3e")  # a vowel sign that is no combining mark but composes with what precedes it
+@example(raw="\u1100\u1161\u11a8")  # Hangul jamo: one syllable
+@example(raw="\u2126 \u0958")  # singletons and composition exclusions: replaced
+@example(raw="\x00\x80")  # DuckDB's nfc_normalize cuts this at the NUL: it still goes through it
+def test_clean_text_skips_nfc_only_where_it_changes_nothing(raw: str) -> None:
+    from flows.parsing import _INVISIBLE, _SPACES, nfc_may_change
+
+    con = _shared_con()
+    if not con.execute(f"SELECT regexp_matches(?, '{nfc_may_change()}')", [raw]).fetchall()[0][0]:
+        assert unicodedata.normalize("NFC", raw) == raw  # Python's own NFC agrees that there is nothing to do
+    assert one(con, "SELECT clean_text(?)", raw) == one(con, "SELECT " + _FULL_CLEAN.format(_INVISIBLE, _SPACES), raw)
 
 
 @pytest.mark.parametrize(
