@@ -97,8 +97,13 @@ def lifecycle_10m(
     validate: Annotated[bool, typer.Option(help="Also time validation (GX) on the loaded warehouse.")] = True,
     marts: Annotated[bool, typer.Option(help="Also time build_marts on the loaded warehouse.")] = True,
     duckdb_memory_limit: Annotated[
-        str | None, typer.Option(help="Experiment: SET memory_limit (e.g. 1GB) for our ingest and marts.")
+        str | None,
+        typer.Option(help="Experiment: SET memory_limit (e.g. 4GB) for our ingest and marts instead of the setting's."),
     ] = None,
+    only_marts: Annotated[
+        bool, typer.Option(help="Only build_marts, on the warehouse a previous full run cached (no ingest).")
+    ] = False,
+    marts_breakdown: Annotated[bool, typer.Option(help="Also time build_marts' steps in a second subprocess.")] = True,
 ) -> None:
     """Opt-in: 10M lifecycle rows; DuckDB merely loading the files (the floor) against our ingest, and the ratio."""
     from bench import lifecycle as bench
@@ -110,6 +115,8 @@ def lifecycle_10m(
         validate=validate,
         marts=marts,
         memory_limit=duckdb_memory_limit,
+        only_marts=only_marts,
+        marts_breakdown=marts_breakdown,
     )
 
 

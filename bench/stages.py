@@ -30,17 +30,17 @@ def open_warehouse(
 ) -> duckdb.DuckDBPyConnection:
     """The warehouse connection as ``flows.pipeline._open`` prepares it.
 
-    ``memory_limit`` (e.g. ``"1GB"``) is an experiment the pipeline does not make: DuckDB's own memory limit
-    (by default 80% of the machine's RAM), to see what it does to peak RSS and time.
+    DuckDB's ``memory_limit`` is the pipeline's (``Settings.duckdb_memory_limit``, 1GB by default) unless
+    ``memory_limit`` (e.g. ``"4GB"``) overrides it for an experiment.
     """
+    from concord.settings import Settings
     from concord.warehouse import connect, ensure_schema
     from flows import parsing
     from flows.ingest import ensure_raw_table
     from flows.sources import SOURCES
 
     con = connect(db)
-    if memory_limit:
-        con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET memory_limit = '{memory_limit or Settings().duckdb_memory_limit}'")
     ensure_schema(con)
     for source in SOURCES.values():
         ensure_raw_table(con, source)
