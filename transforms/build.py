@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from transforms.backlog import backlog_levels
 from transforms.case_facts import case_facts
@@ -77,6 +78,11 @@ def mart_rows_sql(table: str, view: str) -> str:
     return EXPANSIONS.get(table, "SELECT * FROM {rows}").format(rows=view)
 
 
+def arrow_view(rows: pl.DataFrame) -> pa.Table:
+    """``rows`` as Arrow without copying: text stays in Polars' string views (the default converts every string)."""
+    return rows.to_arrow(compat_level=pl.CompatLevel.newest())
+
+
 def read_staging(con: duckdb.DuckDBPyConnection, sql: str) -> pl.LazyFrame:
     """The rows of one staging query as a LazyFrame."""
     rows: pl.DataFrame = con.sql(sql).pl()
@@ -120,7 +126,7 @@ def replace_mart(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame)
     For a mart in EXPANSIONS, the rows inserted are its expanded rows. :func:`build_marts` swaps the next tables in.
     """
     view = f"_concord_new_{table.replace('.', '_')}"
-    con.register(view, rows.to_arrow())
+    con.register(view, arrow_view(rows))
     try:
         inserted = con.execute(f"INSERT INTO {next_table(table)} BY NAME {mart_rows_sql(table, view)}").fetchall()
     finally:
@@ -284,7 +290,7 @@ def replace_range(
     """
     view = f"_concord_new_{table.replace('.', '_')}"
     params = {"from": date_from, "to": date_to, "tz": local_tz}
-    con.register(view, rows.to_arrow())
+    con.register(view, arrow_view(rows))
     try:
         if table == "marts.case_facts":
             # The backfill's cases: detected in the range now, or in the range in the mart being replaced (a
