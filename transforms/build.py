@@ -45,21 +45,25 @@ PUBLIC_RESPONSE_TARGETS_SQL = "SELECT response_id, url_key FROM staging.public_r
 # above, add one transforms module for the feed family, and add its marts to the dict below.
 
 
-# The columns of marts.case_facts that the other marts read: the rest is dropped from memory once it is written.
-FACTS_READ_BY_MARTS = (
-    "agency_code",
-    "case_id",
-    "url_key",
-    "platform",
-    "category",
-    "severity",
-    "reach",
-    "detected_at",
-    "closed_at",
-    "actioned_at",
-    "sla_status",
-    "is_uncoordinated_duplicate",
-)
+# The columns of marts.case_facts each other mart reads (a missing one fails loudly: ColumnNotFoundError). Each
+# mart's plan holds only its own, so a column is freed once the last mart reading it is written.
+_DIMENSIONS = ("agency_code", "category", "severity", "platform")
+FACTS_READ_BY = {
+    "marts.handoffs": ("agency_code", "case_id", "category", "severity", "platform"),
+    "marts.platform_requests": ("agency_code", "case_id", "category", "severity"),
+    "marts.public_response_coverage": (*_DIMENSIONS, "case_id", "url_key", "reach", "detected_at"),
+    "marts.recurrence": ("agency_code", "case_id", "url_key", "category", "detected_at", "actioned_at"),
+    "marts.hotspots": ("category", "detected_at"),
+    "marts.kpi_daily": (
+        *_DIMENSIONS,
+        "detected_at",
+        "actioned_at",
+        "closed_at",
+        "sla_status",
+        "is_uncoordinated_duplicate",
+    ),
+    "marts.backlog_daily": (*_DIMENSIONS, "detected_at", "closed_at"),
+}
 
 # A mart whose transform returns its rows in a compact form, and the SQL (over the registered frame, ``{rows}``)
 # that expands it to the mart's rows in DuckDB. backlog_daily is run-length encoded by day: ten million rows at five
@@ -163,21 +167,26 @@ def mart_plans(
         sla_hours=sla_hours,
         duplicate_window_h=duplicate_window_h,
     ).collect()
-    # The other marts read only some columns of the facts (selecting them copies nothing).
-    read = facts.select(FACTS_READ_BY_MARTS).lazy()
+
+    def read(table: str) -> pl.LazyFrame:
+        """The columns of the facts that ``table`` reads (selecting them copies nothing)."""
+        return facts.select(FACTS_READ_BY[table]).lazy()
+
+    # Written in this order: the marts that read the referrals, the actions, case_id and url_key first, so that
+    # those are freed before the two largest, kpi_daily and backlog_daily, are computed.
     plans = {
-        "marts.kpi_daily": kpi_daily(read, as_of=as_of, local_tz=local_tz),
-        "marts.backlog_daily": backlog_levels(read, as_of=as_of, local_tz=local_tz),
-        "marts.handoffs": handoffs(referrals, read, as_of=as_of),
-        "marts.platform_requests": platform_requests(platform_actions, read, as_of=as_of),
+        "marts.handoffs": handoffs(referrals, read("marts.handoffs"), as_of=as_of),
+        "marts.platform_requests": platform_requests(platform_actions, read("marts.platform_requests"), as_of=as_of),
         "marts.public_response_coverage": public_response_coverage(
-            read,
+            read("marts.public_response_coverage"),
             read_staging(con, PUBLIC_RESPONSES_SQL),
             read_staging(con, PUBLIC_RESPONSE_TARGETS_SQL),
             as_of=as_of,
         ),
-        "marts.recurrence": recurrence(read, as_of=as_of),
-        "marts.hotspots": hotspots(read, as_of=as_of, local_tz=local_tz),
+        "marts.recurrence": recurrence(read("marts.recurrence"), as_of=as_of),
+        "marts.hotspots": hotspots(read("marts.hotspots"), as_of=as_of, local_tz=local_tz),
+        "marts.kpi_daily": kpi_daily(read("marts.kpi_daily"), as_of=as_of, local_tz=local_tz),
+        "marts.backlog_daily": backlog_levels(read("marts.backlog_daily"), as_of=as_of, local_tz=local_tz),
     }
     return MartPlans(facts, plans)
 
