@@ -169,8 +169,7 @@ def mart_plans(
     """The collected case facts and the plan of every other mart, all from the current staging tables."""
     referrals = read_staging(con, REFERRALS_SQL)
     platform_actions = read_staging(con, PLATFORM_ACTIONS_SQL)
-    # Low-cardinality text as Categorical for case_facts (its joins and group-bys); handoffs and platform_requests
-    # join the staging rows to the facts' String columns, so they keep reading text.
+    # Low-cardinality text as Categorical for case_facts (its joins and group-bys).
     facts = case_facts(
         read_staging(con, CASES_SQL, categorical=("agency_code", "platform", "category", "status")),
         as_categorical(platform_actions, ("case_agency", "platform", "action")),
@@ -187,7 +186,12 @@ def mart_plans(
     # Written in this order: the marts that read the referrals, the actions, case_id and url_key first, so that
     # those are freed before the two largest, kpi_daily and backlog_daily, are computed.
     plans = {
-        "marts.handoffs": handoffs(referrals, read("marts.handoffs"), as_of=as_of),
+        # Categorical codes on both sides of handoffs' joins: it was the peak at 5M cases (ping_pongs over 2.5M referrals).
+        "marts.handoffs": handoffs(
+            as_categorical(referrals, ("case_agency", "from_agency", "to_agency", "outcome")),
+            as_categorical(read("marts.handoffs"), ("agency_code",)),
+            as_of=as_of,
+        ),
         "marts.platform_requests": platform_requests(platform_actions, read("marts.platform_requests"), as_of=as_of),
         "marts.public_response_coverage": public_response_coverage(
             read("marts.public_response_coverage"),
