@@ -102,6 +102,10 @@ def lifecycle_10m(
             help="Experiment: SET memory_limit (e.g. 4GB) for our ingest and marts instead of the pipeline's setting."
         ),
     ] = None,
+    only_marts: Annotated[
+        bool, typer.Option(help="Only build_marts, on the warehouse a previous full run cached (no ingest).")
+    ] = False,
+    marts_breakdown: Annotated[bool, typer.Option(help="Also time build_marts' steps in a second subprocess.")] = True,
 ) -> None:
     """Opt-in: 10M lifecycle rows; DuckDB merely loading the files (the floor) against our ingest, and the ratio."""
     from bench import lifecycle as bench
@@ -113,6 +117,8 @@ def lifecycle_10m(
         validate=validate,
         marts=marts,
         memory_limit=duckdb_memory_limit,
+        only_marts=only_marts,
+        marts_breakdown=marts_breakdown,
     )
 
 

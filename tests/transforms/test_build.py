@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 import transforms.build
 from concord.serving import SERVED_TABLES
 from concord.warehouse import connect, ensure_schema
-from transforms.backlog import BACKLOG_DAILY_SCHEMA
+from transforms.backlog import BACKLOG_DAILY_SCHEMA, backlog_daily
 from transforms.build import build_marts
 from transforms.case_facts import CASE_FACTS_SCHEMA
 from transforms.handoffs import HANDOFFS_SCHEMA
@@ -278,3 +278,14 @@ def test_build_marts_on_an_empty_warehouse() -> None:
     con = connect(":memory:")
     ensure_schema(con)
     assert build_marts(con, AS_OF, SLA_HOURS) == dict.fromkeys(MARTS, 0)
+
+
+def test_backlog_daily_expanded_in_duckdb_equals_the_polars_transform(con: duckdb.DuckDBPyConnection) -> None:
+    # build_marts writes backlog_daily run-length encoded and expands it in SQL (transforms.build.EXPANSIONS).
+    build_marts(con, AS_OF, SLA_HOURS)
+    facts = mart(con, "marts.case_facts").lazy()
+
+    expected = backlog_daily(facts, as_of=AS_OF).collect().sort(MARTS["marts.backlog_daily"][1].split(", "))
+
+    assert expected.height == EXPECTED_COUNTS["marts.backlog_daily"]
+    assert_frame_equal(mart(con, "marts.backlog_daily"), expected)
