@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -289,3 +290,26 @@ def test_backlog_daily_expanded_in_duckdb_equals_the_polars_transform(con: duckd
 
     assert expected.height == EXPECTED_COUNTS["marts.backlog_daily"]
     assert_frame_equal(mart(con, "marts.backlog_daily"), expected)
+
+
+def test_release_cached_blocks_evicts_and_keeps_the_memory_limit(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("SET memory_limit = '1GB'")
+    con.execute("CREATE TABLE t AS SELECT range AS i, md5(range::VARCHAR) AS s FROM range(3000000)")
+    con.execute("CHECKPOINT")
+    con.execute("SELECT sum(i), max(s) FROM t").fetchall()
+
+    def cached_mb() -> float:
+        [(used,)] = con.execute("SELECT sum(memory_usage_bytes) / 1e6 FROM duckdb_memory()").fetchall()
+        return float(used)
+
+    before = cached_mb()
+    transforms.build.release_cached_blocks(con)
+
+    assert before > 40
+    assert cached_mb() <= 32
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [("953.6 MiB",)]
+    assert con.execute("SELECT count(*) FROM t").fetchall() == [(3_000_000,)]
+    for _ in range(3):  # releasing again does not wear the limit down
+        transforms.build.release_cached_blocks(con)
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [("953.6 MiB",)]
