@@ -116,7 +116,7 @@ def current_health(snap: Snapshot, now: datetime) -> dict[str, tuple[InputWarnin
         kpi_inputs(catalogue.metrics()),
         load_latest_validation_failures(snap),
         audit_data.freshness(audit_data.load_newest_loaded(snap), now),
-        load_latest_volume_checks(snap),
+        audit_data.load_latest_volume_checks(snap),
     )
 
 
@@ -131,17 +131,6 @@ def latest_validation_failures(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         FROM audit.validations
         WHERE run_id = (SELECT run_id FROM audit.validations ORDER BY validated_at DESC, run_id DESC LIMIT 1)
         GROUP BY ALL ORDER BY table_name, suite_name
-        """
-    ).pl()
-
-
-def latest_volume_checks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The volume checks of the latest checked run: source, status, reason."""
-    return con.sql(
-        """
-        SELECT source, status, reason FROM audit.volume_checks
-        WHERE run_id = (SELECT run_id FROM audit.volume_checks ORDER BY checked_at DESC, run_id DESC LIMIT 1)
-        ORDER BY source
         """
     ).pl()
 
@@ -194,11 +183,6 @@ def table_batches(con: duckdb.DuckDBPyConnection, tables: list[str], tz: str) ->
 @st.cache_data(show_spinner=False, max_entries=64)
 def load_latest_validation_failures(snap: Snapshot) -> pl.DataFrame:
     return read_serving(snap, latest_validation_failures)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def load_latest_volume_checks(snap: Snapshot) -> pl.DataFrame:
-    return read_serving(snap, latest_volume_checks)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
